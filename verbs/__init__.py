@@ -1,0 +1,1 @@
+"""verbs: agent-based simulation of Ethereum on a Cython EVM."""

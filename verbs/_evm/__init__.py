@@ -1,0 +1,1 @@
+"""The EVM core of verbs, written in Cython (see ``ARCHITECTURE.md``)."""

@@ -1,0 +1,102 @@
+# The journaled, copy-on-write world state of the EVM (see docs/internals.md and
+# ARCHITECTURE.md "State: journaled and copy-on-write").  This file is the contract between
+# the state (state.pyx) and the interpreter/transaction code (interpreter.pyx, core.pyx).
+#
+# Conventions
+# - An address is `const uint8_t *` pointing at 20 bytes; a slot or value is a `u256`.
+# - Every mutating method is journaled: `revert(cp)` undoes all changes made after
+#   `cp = checkpoint()`.  `commit_tx()` ends a transaction: it keeps the changes, deletes the
+#   accounts EIP-161/EIP-6780 say to delete, and clears the per-transaction sets (warm
+#   accounts/slots, transient storage, original values, created-in-this-tx set, journal).
+#   `discard_tx()` reverts to the start of the transaction and clears the same sets (a call
+#   without commit, or an invalid transaction).
+# - Methods that may call Python (the Backend, on a miss) are `except -1` and need no GIL
+#   from the caller: they take it themselves (`with gil`) at that one point.  The interpreter
+#   holds no GIL; an exception raised by the Backend propagates as -1 and the caller ends the
+#   transaction with that error.
+# - Reads of an account that does not exist return zeros/empty code; they do not create it.
+
+from libc.stdint cimport uint8_t, uint64_t, int64_t
+
+cdef extern from "u256.h":
+    ctypedef struct u256:
+        uint64_t w[4]
+
+
+# Contract code, shared by every account holding the same bytes and immutable once built.
+# `jumpdests` is a bitmap (bit i set: byte i is a JUMPDEST opcode, not PUSH data), computed once
+# per Code on first use by `code_jumpdests()`.
+cdef struct Code:
+    const uint8_t *data
+    size_t size
+    uint8_t hash[32]          # keccak256(data); the empty code hash for size 0
+    uint8_t *jumpdests        # NULL until analysed
+    int64_t refcount
+
+
+cdef class State:
+    # The C internals (tables, journal, layers) are declared here by state.pyx's author.
+    # Python-level API (def methods, for core.pyx, the envs and tests):
+    #   State(backend=None); set_account(address, *, nonce=0, balance=0, code=b"", storage=None)
+    #   get_balance/get_nonce/get_code(address); get_storage(address, slot); account_exists;
+    #   dump() -> {address: (nonce, balance, code, {slot: value != 0})}
+    #   export_snapshot()/from_snapshot() for the copy-on-write layers (ARCHITECTURE.md).
+
+    # --- accounts -------------------------------------------------------------------------
+    cdef int account_exists(self, const uint8_t *addr) except -1 nogil
+        # 1 if the account is present (even if empty), else 0
+    cdef int account_is_empty(self, const uint8_t *addr) except -1 nogil
+        # 1 if absent, or nonce == 0, balance == 0 and no code (EIP-161 "empty")
+    cdef int get_balance(self, const uint8_t *addr, u256 *out) except -1 nogil
+    cdef int set_balance(self, const uint8_t *addr, const u256 *value) except -1 nogil
+        # creates the account if absent
+    cdef int add_balance(self, const uint8_t *addr, const u256 *value) except -1 nogil
+        # creates the account if absent (value may be zero: it then "touches" it, EIP-161)
+    cdef int sub_balance(self, const uint8_t *addr, const u256 *value) except -1 nogil
+        # returns 1 on success, 0 if the balance is too low (nothing changed)
+    cdef int get_nonce(self, const uint8_t *addr, uint64_t *out) except -1 nogil
+    cdef int set_nonce(self, const uint8_t *addr, uint64_t nonce) except -1 nogil
+    cdef int get_code(self, const uint8_t *addr, Code **out) except -1 nogil
+        # *out is never NULL (an empty Code for accounts without code); borrowed reference,
+        # valid until the end of the transaction
+    cdef int set_code(self, const uint8_t *addr, const uint8_t *data, size_t size) except -1 nogil
+    cdef int get_code_hash(self, const uint8_t *addr, uint8_t *out32) except -1 nogil
+        # keccak256 of the code (the empty hash for an existing account without code);
+        # all zeros for an account that does not exist or is empty (EXTCODEHASH rules)
+    cdef const uint8_t *code_jumpdests(self, Code *code) noexcept nogil
+        # the jumpdest bitmap, computed and cached on first call; NULL only if out of memory
+    cdef int create_account(self, const uint8_t *addr) except -1 nogil
+        # CREATE/CREATE2 target: keeps the balance, resets nonce to 0, clears code and
+        # storage (and marks it created in this transaction, for EIP-6780)
+    cdef int was_created_in_tx(self, const uint8_t *addr) except -1 nogil
+    cdef int mark_selfdestruct(self, const uint8_t *addr) except -1 nogil
+        # the account is deleted (balance, nonce, code, storage) by commit_tx(); the caller
+        # applies the fork's rule (EIP-6780 from Cancun: only accounts created in this
+        # transaction; Shanghai: any account)
+    cdef int touch(self, const uint8_t *addr) except -1 nogil
+        # EIP-161: mark the account touched; commit_tx() deletes touched empty accounts
+
+    # --- storage ----------------------------------------------------------------------------
+    cdef int sload(self, const uint8_t *addr, const u256 *key, u256 *out) except -1 nogil
+    cdef int sstore(self, const uint8_t *addr, const u256 *key, const u256 *value) except -1 nogil
+    cdef int get_original(self, const uint8_t *addr, const u256 *key, u256 *out) except -1 nogil
+        # the value at the start of the transaction (EIP-2200 "original value"); 0 for an
+        # account created in this transaction
+    cdef int tload(self, const uint8_t *addr, const u256 *key, u256 *out) except -1 nogil
+    cdef int tstore(self, const uint8_t *addr, const u256 *key, const u256 *value) except -1 nogil
+
+    # --- EIP-2929 access sets (per transaction, journaled) ---------------------------------
+    cdef int warm_account(self, const uint8_t *addr) except -1 nogil
+        # marks the address warm; returns 1 if it was already warm, 0 if it was cold
+    cdef int warm_slot(self, const uint8_t *addr, const u256 *key) except -1 nogil
+        # marks the slot warm; returns 1 if it was already warm, 0 if it was cold
+
+    # --- block hashes -------------------------------------------------------------------------
+    cdef int block_hash(self, uint64_t number, uint8_t *out32) except -1 nogil
+        # asks the Backend (cached); the caller applies the 256-block window
+
+    # --- journal ----------------------------------------------------------------------------
+    cdef Py_ssize_t checkpoint(self) noexcept nogil
+    cdef void revert(self, Py_ssize_t cp) noexcept nogil
+    cdef int commit_tx(self) except -1 nogil
+    cdef void discard_tx(self) noexcept nogil
