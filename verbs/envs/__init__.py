@@ -1,0 +1,29 @@
+"""Simulation environments: an in-memory EVM, or a fork of a live chain.
+
+``EmptyEnv`` is ``EmptyEnvRandom`` and ``ForkEnv`` is ``ForkEnvRandom``.
+"""
+from verbs.envs.base import BaseEnv
+from verbs.envs.cache import CacheMissError
+from verbs.envs.empty import EmptyEnvGasPriority, EmptyEnvRandom
+from verbs.envs.errors import RevertError
+from verbs.envs.events import Event, Log
+from verbs.envs.fork import ForkEnvGasPriority, ForkEnvRandom
+from verbs.envs.snapshot import Snapshot
+
+EmptyEnv = EmptyEnvRandom
+ForkEnv = ForkEnvRandom
+
+__all__ = [
+    "BaseEnv",
+    "CacheMissError",
+    "EmptyEnv",
+    "EmptyEnvGasPriority",
+    "EmptyEnvRandom",
+    "Event",
+    "ForkEnv",
+    "ForkEnvGasPriority",
+    "ForkEnvRandom",
+    "Log",
+    "RevertError",
+    "Snapshot",
+]

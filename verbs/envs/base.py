@@ -1,0 +1,458 @@
+"""The simulation environment: an EVM, a block loop, a transaction queue and events.
+
+``verbs.envs`` is the only place that turns agent transactions into EVM transactions.
+"""
+from __future__ import annotations
+
+import typing
+
+import numpy as np
+
+from verbs._evm import core as _core
+from verbs.envs.errors import RevertError
+from verbs.envs.events import Event, Log
+from verbs.envs.snapshot import Snapshot
+from verbs.utils import to_address
+
+#: Seconds between simulated blocks (as the original verbs).
+BLOCK_INTERVAL = 15
+#: Gas given to every simulated transaction when real fees are off: effectively unlimited, as
+#: the original (which used ``u64::MAX``), but small enough for exact 64-bit gas arithmetic.
+SIM_GAS_LIMIT = 1 << 53
+#: The zero address starts with 10,000 ETH in a fresh environment, as in the original.
+ZERO_ADDRESS_BALANCE = 10_000 * 10**18
+
+_ZERO20 = b"\x00" * 20
+
+TransactionLike = typing.Union[
+    typing.Tuple[bytes, bytes, bytes, bool],
+    typing.Tuple[
+        bytes,
+        bytes,
+        bytes,
+        bool,
+        typing.Optional[int],
+        typing.Optional[int],
+        typing.Optional[int],
+    ],
+]
+
+
+class PendingTransaction(typing.NamedTuple):
+    """A transaction waiting in the queue for the next block."""
+
+    sender: bytes
+    to: bytes
+    data: bytes
+    checked: bool
+    gas_priority_fee: typing.Optional[int]
+    nonce: typing.Optional[int]
+    value: int
+
+
+def _as_bytes(value, name: str) -> bytes:
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    raise TypeError(f"{name} must be bytes, got {type(value).__name__}")
+
+
+def _as_uint(value, name: str, allow_none: bool = False) -> typing.Optional[int]:
+    if value is None and allow_none:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    value = int(value)
+    if value < 0 or value >= 1 << 256:
+        raise ValueError(f"{name} must be in [0, 2**256), got {value}")
+    return value
+
+
+class BaseEnv:
+    """Common machinery of the empty and fork environments.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the env's random generator (transaction shuffling, prevrandao).
+    snapshot : verbs.envs.Snapshot, optional
+        Start from this snapshot (shares its state copy-on-write).
+    cache : verbs.types.Cache, optional
+        Start from a fetch cache in the original verbs' shape.
+    fork : str
+        EVM rules: ``"Shanghai"``, ``"Cancun"``, ``"Prague"`` or ``"Osaka"`` (default).
+    block_interval : int
+        Seconds added to the timestamp each block (15 by default, as the original).
+    real_fees : bool
+        ``False`` (default, as the original): gas price and base fee are 0, no nonce or balance
+        checks for gas, no block or per-transaction gas limit, 16 MiB code size limit, EIP-3607
+        off.  ``True``: the fork's mainnet rules, with the block's base fee and gas limit and
+        the transactions' priority fees charged.
+    strict_cache : bool
+        With ``cache=``: raise :class:`verbs.envs.CacheMissError` on a read the cache cannot
+        answer instead of reading it as empty.
+    """
+
+    _order = None  # set by subclasses: a function (rng, queue) -> ordered queue
+
+    def __init__(
+        self,
+        seed: int,
+        snapshot: typing.Optional[Snapshot] = None,
+        cache=None,
+        *,
+        fork: str = "Osaka",
+        block_interval: int = BLOCK_INTERVAL,
+        real_fees: bool = False,
+        strict_cache: bool = False,
+        _backend=None,
+        _chain_id: int = 1,
+    ):
+        if snapshot is not None and cache is not None:
+            raise ValueError(
+                "An env must be initialised from either a snapshot or a cache, not both"
+            )
+        seed = _as_uint(seed, "seed")
+        self._seed = seed
+        self._rng = np.random.default_rng(seed)
+        self._block_interval = int(_as_uint(block_interval, "block_interval"))
+        self._real_fees = bool(real_fees)
+        self._queue: typing.List[PendingTransaction] = []
+        self._last_events: typing.List[Event] = []
+        self._event_history: typing.List[Event] = []
+        self._step = 0
+        self._fork = fork
+        self._cache_backend = None
+
+        backend = _backend
+        if cache is not None:
+            from verbs.envs.cache import CacheBackend
+
+            self._cache_backend = CacheBackend(cache, strict=strict_cache)
+            backend = self._cache_backend
+
+        rules = None if self._real_fees else "simulation"
+        state_snapshot = snapshot.state if snapshot is not None else None
+        self._evm = _core.EVM(
+            fork=fork,
+            chain_id=_chain_id,
+            rules=rules,
+            backend=backend,
+            snapshot=state_snapshot,
+        )
+        if snapshot is not None:
+            self._evm.set_block(**snapshot.block)
+            self._step = snapshot.step
+        elif cache is not None:
+            self._cache_backend.load_into(self._evm)
+            self._evm.set_block(
+                number=self._cache_backend.block_number,
+                timestamp=self._cache_backend.timestamp,
+                gas_limit=SIM_GAS_LIMIT,
+            )
+        else:
+            self._evm.set_block(number=0, timestamp=0, gas_limit=SIM_GAS_LIMIT)
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def step(self) -> int:
+        """The current step (the number of blocks processed)."""
+        return self._step
+
+    @property
+    def block_number(self) -> int:
+        """The number of the block the next transactions run in."""
+        return self._evm.block_number
+
+    @property
+    def timestamp(self) -> int:
+        """The timestamp of the current block."""
+        return self._evm.timestamp
+
+    @property
+    def fork(self) -> str:
+        """The EVM rules in force."""
+        return self._fork
+
+    @property
+    def evm(self):
+        """The underlying :class:`verbs._evm.core.EVM` (for advanced use)."""
+        return self._evm
+
+    # ------------------------------------------------------------------ accounts
+    def create_account(self, address, start_balance: int) -> None:
+        """Create an account with a balance of ETH (in wei).
+
+        The original replaces the account; here an existing account keeps its nonce, code and
+        storage and only its balance is set.
+        """
+        address = to_address(address, "address")
+        balance = _as_uint(start_balance, "start_balance")
+        self._evm.set_account(
+            address,
+            nonce=self._evm.get_nonce(address),
+            balance=balance,
+            code=self._evm.get_code(address),
+            storage=None,
+        )
+
+    def get_balance(self, address) -> int:
+        """The ETH balance (wei) of an account."""
+        return self._evm.get_balance(to_address(address, "address"))
+
+    # ------------------------------------------------------------------ direct execution
+    def _tx(self, sender: bytes, to: typing.Optional[bytes], data: bytes, value: int,
+            nonce: typing.Optional[int] = None, priority_fee: typing.Optional[int] = None):
+        if self._real_fees:
+            base_fee = self._evm.base_fee
+            tip = priority_fee or 0
+            return _core.Tx(
+                sender, to=to, data=data, value=value, nonce=nonce,
+                gas_limit=min(self._evm.gas_limit, 30_000_000),
+                max_fee_per_gas=base_fee + tip, max_priority_fee_per_gas=tip,
+            )
+        return _core.Tx(
+            sender, to=to, data=data, value=value, nonce=nonce,
+            gas_limit=SIM_GAS_LIMIT, gas_price=0,
+        )
+
+    def _run(self, tx, commit: bool, what: str):
+        try:
+            return self._evm.transact(tx, commit=commit)
+        except _core.InvalidTransaction as exc:
+            raise RevertError(
+                f"{what}: invalid transaction ({exc.kind}): {exc}",
+                halt="invalid_transaction",
+            ) from exc
+
+    @staticmethod
+    def _logs(result) -> typing.List[Log]:
+        return [Log(address, topics, data) for address, topics, data in result.logs]
+
+    @staticmethod
+    def _failure(result, what: str) -> RevertError:
+        from verbs.abi import decode_revert
+
+        if result.error is not None:
+            reason = result.error
+            return RevertError(f"{what} failed: {reason}", halt="error", reason=reason)
+        data = bytes(result.output) if result.halt == "revert" else b""
+        reason = decode_revert(data) if data else None
+        if result.halt == "revert":
+            text = reason if reason is not None else (
+                f"revert with data 0x{data.hex()}" if data else "revert without data"
+            )
+        else:
+            text = f"halt: {result.halt}"
+        return RevertError(f"{what} failed due to {text}", data=data, reason=reason,
+                           halt=result.halt)
+
+    def deploy_contract(self, deployer, contract_name: str, bytecode: bytes) -> bytes:
+        """Deploy a contract by running its creation code (with constructor arguments).
+
+        Returns
+        -------
+        bytes
+            The 20-byte address of the new contract.
+
+        Raises
+        ------
+        RevertError
+            If the constructor reverts or halts (the original panics).
+        """
+        deployer = to_address(deployer, "deployer")
+        bytecode = _as_bytes(bytecode, "bytecode")
+        result = self._run(self._tx(deployer, None, bytecode, 0), True,
+                           f"Deployment of {contract_name}")
+        if not result.success:
+            raise self._failure(result, f"Deployment of {contract_name}")
+        return result.created_address
+
+    def call(self, sender, contract_address, encoded_args: bytes, value: int = 0):
+        """Run a transaction without committing it.
+
+        Returns
+        -------
+        tuple[bytes, list[Log], int]
+            The output, the logs and the gas used.
+
+        Raises
+        ------
+        RevertError
+            If the call reverts or halts.
+        """
+        return self._direct(sender, contract_address, encoded_args, value, False)
+
+    def execute(self, sender, contract_address, encoded_args: bytes, value: int = 0):
+        """Run a transaction and commit it (outside the block loop).
+
+        Returns
+        -------
+        tuple[bytes, list[Log], int]
+            The output, the logs and the gas used.
+
+        Raises
+        ------
+        RevertError
+            If the transaction reverts or halts (its nonce and fees are still committed, as
+            on a chain).
+        """
+        return self._direct(sender, contract_address, encoded_args, value, True)
+
+    def _direct(self, sender, contract_address, encoded_args, value, commit):
+        sender = to_address(sender, "sender")
+        contract_address = to_address(contract_address, "contract_address")
+        encoded_args = _as_bytes(encoded_args, "encoded_args")
+        value = _as_uint(value, "value")
+        result = self._run(
+            self._tx(sender, contract_address, encoded_args, value), commit,
+            "Call" if not commit else "Execute",
+        )
+        if not result.success:
+            raise self._failure(
+                result, f"{'Call' if not commit else 'Execute'} of 0x{contract_address.hex()} "
+                f"from 0x{sender.hex()}"
+            )
+        return bytes(result.output), self._logs(result), result.gas_used
+
+    # ------------------------------------------------------------------ queue and blocks
+    def submit_transaction(
+        self,
+        sender,
+        transact_to,
+        encoded_args: bytes,
+        checked: bool,
+        gas_priority_fee: typing.Optional[int] = None,
+        nonce: typing.Optional[int] = None,
+        value: typing.Optional[int] = None,
+    ) -> None:
+        """Queue a transaction for the next block.
+
+        Parameters
+        ----------
+        sender, transact_to : bytes or str
+            Addresses (20 bytes or 0x-hex).
+        encoded_args : bytes
+            ABI-encoded selector and arguments.
+        checked : bool
+            If ``True``, :meth:`process_block` raises :class:`RevertError` after the block when
+            this transaction fails.
+        gas_priority_fee, nonce, value : int, optional
+        """
+        self._queue.append(
+            PendingTransaction(
+                to_address(sender, "sender"),
+                to_address(transact_to, "transact_to"),
+                _as_bytes(encoded_args, "encoded_args"),
+                bool(checked),
+                _as_uint(gas_priority_fee, "gas_priority_fee", True),
+                _as_uint(nonce, "nonce", True),
+                _as_uint(value, "value", True) or 0,
+            )
+        )
+
+    def submit_transactions(self, transactions: typing.Iterable[TransactionLike]) -> None:
+        """Queue several transactions: 7-tuples ``(sender, to, args, checked, fee, nonce,
+        value)`` as the original, or 4-tuples ``(sender, to, args, checked)``."""
+        for i, tx in enumerate(transactions):
+            if not isinstance(tx, (tuple, list)) or len(tx) not in (4, 7):
+                raise ValueError(
+                    f"transaction {i} must be a 4- or 7-tuple "
+                    f"(sender, transact_to, encoded_args, checked[, fee, nonce, value])"
+                )
+            self.submit_transaction(*tx)
+
+    def _advance_block(self) -> None:
+        prevrandao = self._rng.bytes(32)
+        self._evm.set_block(
+            number=self._evm.block_number + 1,
+            timestamp=self._evm.timestamp + self._block_interval,
+            prevrandao=prevrandao,
+        )
+
+    def process_block(self) -> None:
+        """Process the queued transactions as the next block.
+
+        The block number goes up by one, the timestamp by the block interval, a fresh
+        prevrandao comes from the seeded generator; the queue is ordered by the env's validator
+        and each transaction runs and commits on its own.  The events of the previous block move
+        to the history.  Every transaction is atomic: a failing one is recorded with
+        ``success=False`` and the block goes on.  After the block, if any *checked* transaction
+        failed, :class:`RevertError` is raised for the first (naming the others); the env stays
+        consistent and usable.
+        """
+        self._advance_block()
+        self._event_history.extend(self._last_events)
+        self._last_events = []
+        queue, self._queue = self._queue, []
+        ordered = type(self)._order(self._rng, queue)
+        failures: typing.List[RevertError] = []
+        step = self._step
+        for sequence, ptx in enumerate(ordered):
+            selector = ptx.data[:4]
+            try:
+                result = self._evm.transact(
+                    self._tx(ptx.sender, ptx.to, ptx.data, ptx.value, ptx.nonce,
+                             ptx.gas_priority_fee),
+                    commit=True,
+                )
+            except _core.InvalidTransaction as exc:
+                self._last_events.append(Event(False, selector, [], step, sequence))
+                if ptx.checked:
+                    failures.append(RevertError(
+                        f"Transaction {sequence} of step {step} (selector 0x{selector.hex()}) "
+                        f"from 0x{ptx.sender.hex()} is invalid ({exc.kind}): {exc}",
+                        halt="invalid_transaction",
+                    ))
+                continue
+            if result.success:
+                self._last_events.append(
+                    Event(True, selector, self._logs(result), step, sequence)
+                )
+            else:
+                self._last_events.append(Event(False, selector, [], step, sequence))
+                if ptx.checked:
+                    failures.append(self._failure(
+                        result,
+                        f"Transaction {sequence} of step {step} (selector 0x{selector.hex()}) "
+                        f"from 0x{ptx.sender.hex()} to 0x{ptx.to.hex()}",
+                    ))
+        self._step += 1
+        if failures:
+            first = failures[0]
+            message = first.args[0]
+            if len(failures) > 1:
+                message += f" (and {len(failures) - 1} more failed checked transactions: " + "; ".join(
+                    f.args[0] for f in failures[1:]) + ")"
+            raise RevertError(message, data=first.data, reason=first.reason,
+                              halt=first.halt, failures=failures)
+
+    def get_last_events(self) -> typing.List[Event]:
+        """The events of the last processed block."""
+        return list(self._last_events)
+
+    def get_event_history(self) -> typing.List[Event]:
+        """The events of every block before the last one (as the original: the last block's
+        events join the history when the next block is processed)."""
+        return list(self._event_history)
+
+    # ------------------------------------------------------------------ snapshots and caches
+    def export_snapshot(self) -> Snapshot:
+        """Freeze the state into an immutable snapshot (cost proportional to what changed since
+        the last snapshot) holding the state, the block env and the step.
+
+        Not the original's 5-tuple: a :class:`verbs.envs.Snapshot` value (picklable, savable,
+        comparable).  Events and the pending queue are not part of it.
+        """
+        return Snapshot(self._evm.export_snapshot(), self._evm.block_env(), self._step)
+
+    def cache_misses(self):
+        """Accounts and slots read from a ``cache=`` env that the cache could not answer.
+
+        Returns
+        -------
+        dict
+            ``{"accounts": [address, ...], "storage": [(address, slot), ...]}``
+        """
+        if self._cache_backend is None:
+            return {"accounts": [], "storage": []}
+        return self._cache_backend.misses()

@@ -1,0 +1,147 @@
+"""Environments built from a fetch cache (the original verbs' ``Cache`` value).
+
+A cache holds what a fork environment fetched from a node: ``(timestamp, block_number,
+[(address, (balance, nonce, code_hash, code)), ...], [(address, slot, value), ...])`` with
+balances, slots and values as 32-byte little-endian bytes and code as revm stores it (the
+deployed code followed by 33 zero bytes of padding).  :class:`CacheBackend` loads it into an
+EVM and answers the reads the cache cannot answer as empty, as the original, but counts them
+(and, when strict, raises :class:`CacheMissError` naming the address and slot).
+"""
+from __future__ import annotations
+
+import typing
+
+from Crypto.Hash import keccak as _keccak
+
+EMPTY_CODE_HASH = bytes.fromhex(
+    "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
+)
+_REVM_PADDING = 33
+
+
+class CacheMissError(LookupError):
+    """A read that the cache of a ``cache=`` environment cannot answer (strict mode)."""
+
+
+def _keccak256(data: bytes) -> bytes:
+    return _keccak.new(digest_bits=256, data=data).digest()
+
+
+def _le_int(value, what: str) -> int:
+    if isinstance(value, int):
+        return value
+    if not isinstance(value, (bytes, bytearray)) or len(value) > 32:
+        raise ValueError(f"cache: {what} must be up to 32 little-endian bytes, got {value!r:.80}")
+    return int.from_bytes(value, "little")
+
+
+def _address(value, what: str) -> bytes:
+    if not isinstance(value, (bytes, bytearray)) or len(value) != 20:
+        raise ValueError(f"cache: {what} must be a 20-byte address, got {value!r:.80}")
+    return bytes(value)
+
+
+def unpad_code(code: typing.Optional[bytes], code_hash: bytes, address: bytes) -> bytes:
+    """The deployed code of a cache entry, without revm's padding, checked against its hash.
+
+    Raises
+    ------
+    ValueError
+        If neither the code nor the code without 33 trailing zero bytes hashes to
+        ``code_hash``.
+    """
+    code = bytes(code or b"")
+    code_hash = bytes(code_hash)
+    candidates = [code]
+    if len(code) >= _REVM_PADDING and code[-_REVM_PADDING:] == b"\x00" * _REVM_PADDING:
+        candidates.insert(0, code[:-_REVM_PADDING])
+    for candidate in candidates:
+        digest = _keccak256(candidate) if candidate else EMPTY_CODE_HASH
+        if digest == code_hash:
+            return candidate
+    if not code and code_hash in (b"", b"\x00" * 32):
+        return b""
+    raise ValueError(
+        f"cache: the code of 0x{address.hex()} does not match its code hash "
+        f"0x{code_hash.hex()} (corrupt cache?)"
+    )
+
+
+class CacheBackend:
+    """A Backend (see ``docs/internals.md``) over a fetch cache.
+
+    Parameters
+    ----------
+    cache : verbs.types.Cache
+        ``(timestamp, block_number, accounts, storage)`` as the original verbs.
+    strict : bool
+        Raise :class:`CacheMissError` on a miss instead of answering "empty".
+    """
+
+    def __init__(self, cache, strict: bool = False):
+        try:
+            timestamp, block_number, accounts, storage = cache
+        except (TypeError, ValueError):
+            raise ValueError(
+                "cache must be a 4-tuple (timestamp, block_number, accounts, storage)"
+            ) from None
+        self.timestamp = int(timestamp)
+        self.block_number = int(block_number)
+        self.strict = bool(strict)
+        self.accounts: typing.Dict[bytes, typing.Tuple[int, int, bytes]] = {}
+        self.storage: typing.Dict[bytes, typing.Dict[int, int]] = {}
+        for entry in accounts:
+            try:
+                address, (balance, nonce, code_hash, code) = entry
+            except (TypeError, ValueError):
+                raise ValueError(f"cache: malformed account entry {entry!r:.120}") from None
+            address = _address(address, "account address")
+            self.accounts[address] = (
+                _le_int(balance, "balance"),
+                int(nonce),
+                unpad_code(code, code_hash, address),
+            )
+        for entry in storage:
+            try:
+                address, slot, value = entry
+            except (TypeError, ValueError):
+                raise ValueError(f"cache: malformed storage entry {entry!r:.120}") from None
+            address = _address(address, "storage address")
+            self.storage.setdefault(address, {})[_le_int(slot, "slot")] = _le_int(value, "value")
+        self._missed_accounts: typing.List[bytes] = []
+        self._missed_slots: typing.List[typing.Tuple[bytes, int]] = []
+
+    def load_into(self, evm) -> None:
+        """Write every cached account and slot into ``evm``'s state."""
+        for address, (balance, nonce, code) in self.accounts.items():
+            evm.set_account(address, nonce=nonce, balance=balance, code=code,
+                            storage=self.storage.get(address))
+        for address, slots in self.storage.items():
+            if address not in self.accounts:
+                evm.set_account(address, storage=slots)
+
+    # ---------------------------------------------------------------- Backend interface
+    def basic(self, address: bytes):
+        """An account the cache does not hold: empty (or an error when strict)."""
+        if self.strict:
+            raise CacheMissError(f"account 0x{address.hex()} is not in the cache")
+        self._missed_accounts.append(address)
+        return None
+
+    def storage(self, address: bytes, slot: int) -> int:
+        """A slot the cache does not hold: zero (or an error when strict)."""
+        if self.strict:
+            raise CacheMissError(
+                f"storage slot {slot:#x} of 0x{address.hex()} is not in the cache"
+            )
+        self._missed_slots.append((address, slot))
+        return 0
+
+    def block_hash(self, number: int) -> bytes:
+        """Block hashes are not cached: the empty backend's convention."""
+        return _keccak256(str(number).encode())
+
+    def misses(self) -> dict:
+        """The accounts and slots read that the cache could not answer, in order."""
+        return {"accounts": list(self._missed_accounts), "storage": list(self._missed_slots)}
+

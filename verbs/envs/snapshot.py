@@ -1,0 +1,130 @@
+"""Environment snapshots: frozen state, block env and step, shared copy-on-write.
+
+A snapshot is deliberately not the original verbs' 5-tuple: it is a value that environments
+built from it share in O(1) (``EmptyEnvRandom(seed, snapshot=s)``), that pickles to a compact,
+versioned binary form with a checksum, saves to and loads from a file, and compares equal to a
+snapshot of the same content.
+"""
+from __future__ import annotations
+
+import json
+import os
+import struct
+import typing
+import zlib
+
+_MAGIC = b"VERBSNAP"
+_VERSION = 1
+_HEADER = struct.Struct("<8sHI")  # magic, version, length of the JSON block header
+_CRC = struct.Struct("<I")
+
+
+def _block_to_json(block: dict) -> dict:
+    out = {}
+    for key, value in block.items():
+        if isinstance(value, (bytes, bytearray)):
+            out[key] = {"hex": bytes(value).hex()}
+        else:
+            out[key] = value
+    return out
+
+
+def _block_from_json(block: dict) -> dict:
+    out = {}
+    for key, value in block.items():
+        if isinstance(value, dict) and set(value) == {"hex"}:
+            out[key] = bytes.fromhex(value["hex"])
+        else:
+            out[key] = value
+    return out
+
+
+class Snapshot:
+    """An immutable snapshot of an environment.
+
+    Attributes
+    ----------
+    state : verbs._evm.state.Snapshot
+        The frozen copy-on-write state layers (accounts, code, storage).
+    block : dict
+        The block env (number, timestamp, coinbase, gas limit, base fee, prevrandao, ...).
+    step : int
+        The simulation step at which it was taken.
+    """
+
+    __slots__ = ("state", "block", "step")
+
+    def __init__(self, state, block: dict, step: int):
+        self.state = state
+        self.block = dict(block)
+        self.step = int(step)
+
+    # -------------------------------------------------------------- value semantics
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Snapshot):
+            return NotImplemented
+        return self.step == other.step and self.block == other.block and self.state == other.state
+
+    def __repr__(self) -> str:
+        return f"Snapshot(step={self.step}, block_number={self.block.get('number')})"
+
+    def to_bytes(self) -> bytes:
+        """Serialise to the versioned binary form (magic, version, header, state, CRC-32)."""
+        header = json.dumps(
+            {"block": _block_to_json(self.block), "step": self.step}, sort_keys=True
+        ).encode()
+        body = _HEADER.pack(_MAGIC, _VERSION, len(header)) + header + self.state.to_bytes()
+        return body + _CRC.pack(zlib.crc32(body))
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "Snapshot":
+        """Parse :meth:`to_bytes` output.
+
+        Raises
+        ------
+        ValueError
+            If the data is truncated, corrupt (checksum mismatch) or of another version.
+        """
+        from verbs._evm.state import Snapshot as StateSnapshot
+
+        data = bytes(data)
+        if len(data) < _HEADER.size + _CRC.size:
+            raise ValueError(f"snapshot data is truncated ({len(data)} bytes)")
+        magic, version, header_len = _HEADER.unpack_from(data)
+        if magic != _MAGIC:
+            raise ValueError("not a verbs snapshot (bad magic bytes)")
+        if version != _VERSION:
+            raise ValueError(
+                f"unsupported snapshot version {version} (this verbs reads version {_VERSION})"
+            )
+        body, (crc,) = data[:-_CRC.size], _CRC.unpack_from(data, len(data) - _CRC.size)
+        if zlib.crc32(body) != crc:
+            raise ValueError("snapshot data is corrupt (checksum mismatch) or truncated")
+        start = _HEADER.size
+        if start + header_len > len(body):
+            raise ValueError("snapshot data is truncated (header)")
+        try:
+            header = json.loads(body[start:start + header_len])
+            block = _block_from_json(header["block"])
+            step = int(header["step"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"snapshot header is corrupt: {exc}") from None
+        state = StateSnapshot.from_bytes(body[start + header_len:])
+        return cls(state, block, step)
+
+    def __reduce__(self):
+        return (Snapshot.from_bytes, (self.to_bytes(),))
+
+    def save(self, path: typing.Union[str, os.PathLike]) -> None:
+        """Write the snapshot to a file (atomically: a temporary file, then a rename)."""
+        path = os.fspath(path)
+        tmp = f"{path}.tmp.{os.getpid()}"
+        with open(tmp, "wb") as f:
+            f.write(self.to_bytes())
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: typing.Union[str, os.PathLike]) -> "Snapshot":
+        """Read a snapshot written by :meth:`save`."""
+        with open(path, "rb") as f:
+            return cls.from_bytes(f.read())

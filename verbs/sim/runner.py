@@ -1,0 +1,89 @@
+"""The simulation loop."""
+from __future__ import annotations
+
+import typing
+
+import numpy as np
+from tqdm import trange
+
+from verbs.sim.agent import BaseAgent
+
+if typing.TYPE_CHECKING:  # pragma: no cover
+    from verbs.types import Cache, Env
+
+
+class Sim:
+    """Simulation state and execution: an environment, agents and a seeded generator.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the simulation's random generator (passed to every agent's ``update``).
+    env : verbs.types.Env
+        The simulation environment.
+    agents : list of BaseAgent, optional
+        The agents (an empty list by default; agents may be appended later).
+    """
+
+    def __init__(self, seed: int, env: "Env", agents: typing.Optional[typing.List[BaseAgent]] = None):
+        self.env = env
+        self.agents = list(agents) if agents is not None else []
+        self.rng = np.random.default_rng(seed)
+
+    @classmethod
+    def empty(
+        cls,
+        seed: int,
+        agents: typing.Optional[typing.List[BaseAgent]] = None,
+        snapshot=None,
+        cache: "Cache" = None,
+        gas_priority: bool = False,
+        **env_options,
+    ) -> "Sim":
+        """A simulation on an in-memory environment (empty, or from a snapshot or cache)."""
+        from verbs.envs import EmptyEnvGasPriority, EmptyEnvRandom
+
+        env_type = EmptyEnvGasPriority if gas_priority else EmptyEnvRandom
+        return cls(seed, env_type(seed, snapshot=snapshot, cache=cache, **env_options), agents)
+
+    @classmethod
+    def fork(
+        cls,
+        node_url: typing.Optional[str],
+        block_number: typing.Optional[int],
+        seed: int,
+        agents: typing.Optional[typing.List[BaseAgent]] = None,
+        gas_priority: bool = False,
+        **env_options,
+    ) -> "Sim":
+        """A simulation on a fork of a live chain at ``block_number`` (``None`` or ``0``: the
+        latest block, as the original's ``0``)."""
+        from verbs.envs import ForkEnvGasPriority, ForkEnvRandom
+
+        env_type = ForkEnvGasPriority if gas_priority else ForkEnvRandom
+        block_number = block_number or None
+        return cls(seed, env_type(node_url, seed, block_number, **env_options), agents)
+
+    def run(self, n_steps: int, show_progress: bool = True) -> typing.List[typing.List[typing.Any]]:
+        """Run ``n_steps`` steps and return the agents' records.
+
+        Each step: every agent's ``update`` returns transactions, which are queued; the env
+        processes them as the next block; every agent's ``record`` is collected.
+
+        Returns
+        -------
+        list of list
+            ``records[step][agent]``.
+        """
+        records = []
+        env = self.env
+        agents = self.agents
+        rng = self.rng
+        for _ in trange(n_steps, disable=not show_progress):
+            for agent in agents:
+                transactions = agent.update(rng, env)
+                if transactions:
+                    env.submit_transactions(transactions)
+            env.process_block()
+            records.append([agent.record(env) for agent in agents])
+        return records
