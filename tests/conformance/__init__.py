@@ -1,0 +1,1 @@
+"""Ethereum state-test conformance suite for verbs' EVM (see README.md)."""
