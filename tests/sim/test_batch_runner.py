@@ -1,0 +1,113 @@
+"""batch_run: grouping, seeds, executors, failures, reproducibility."""
+import os
+import signal
+
+import numpy as np
+import pytest
+
+import verbs
+from verbs import utils
+from verbs.sim.batch_runner import BatchError, SampleError, batch_run, to_dataframe
+
+from .test_sim import Agent
+
+
+@pytest.fixture(scope="module")
+def token_snapshot(erc20_example):
+    token_abi, bytecode = erc20_example
+    env = verbs.EmptyEnvRandom(1234)
+    admin = utils.int_to_address(99999999)
+    env.create_account(admin, int(1e19))
+    token = token_abi.constructor.deploy(env, admin, bytecode, [int(1e19)])
+    return env.export_snapshot(), token, token_abi, admin
+
+
+def sim_func(env, seed, n_steps, *, n_agents, token, token_abi, admin):
+    agents = [Agent(i + 100, token, token_abi, n_agents) for i in range(n_agents)]
+    token_abi.transfer.execute(env, admin, token, [agents[0].address, int(1e19)])
+    return verbs.sim.Sim(seed, env, agents).run(n_steps, show_progress=False)
+
+
+def run(token_snapshot, **kw):
+    snapshot, token, token_abi, admin = token_snapshot
+    return batch_run(sim_func, n_steps=5, n_samples=3,
+                     parameters_samples=[dict(n_agents=3), dict(n_agents=5)],
+                     snapshot=snapshot, token=token, token_abi=token_abi, admin=admin,
+                     show_progress=False, **kw)
+
+
+def test_results_grouped_by_params_in_input_order(token_snapshot):
+    results = run(token_snapshot, n_jobs=1)
+    assert [r["params"] for r in results] == [dict(n_agents=3), dict(n_agents=5)]
+    assert [len(r["samples"]) for r in results] == [3, 3]
+    assert np.array(results[1]["samples"][0]).shape == (5, 5)
+
+
+def test_one_and_two_workers_give_identical_results(token_snapshot):
+    assert run(token_snapshot, n_jobs=1) == run(token_snapshot, n_jobs=2)
+
+
+def test_explicit_seeds(token_snapshot):
+    a = run(token_snapshot, n_jobs=1, seeds=[10, 11, 12])
+    b = run(token_snapshot, n_jobs=1)
+    assert a != b
+
+
+def failing_sim(env, seed, n_steps, *, mode):
+    if seed == 1 and mode == "raise":
+        raise ValueError("bad sample")
+    if seed == 1 and mode == "die":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return seed * 10
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_failed_sample_does_not_sink_the_batch(n_jobs):
+    with pytest.warns(RuntimeWarning, match="1 of 3 samples failed"):
+        [group] = batch_run(failing_sim, n_steps=1, n_samples=3,
+                            parameters_samples=[dict(mode="raise")], n_jobs=n_jobs,
+                            show_progress=False)
+    ok0, err, ok2 = group["samples"]
+    assert (ok0, ok2) == (0, 20)
+    assert isinstance(err, SampleError) and err.exc_type.endswith("ValueError")
+    assert err.message == "bad sample" and err.seed == 1 and "failing_sim" in err.traceback
+
+
+def test_raise_errors():
+    with pytest.raises(BatchError, match="bad sample"):
+        batch_run(failing_sim, n_steps=1, n_samples=3, parameters_samples=[dict(mode="raise")],
+                  n_jobs=1, show_progress=False, raise_errors=True)
+
+
+def test_dead_worker_fails_only_its_sample():
+    with pytest.warns(RuntimeWarning):
+        [group] = batch_run(failing_sim, n_steps=1, n_samples=4,
+                            parameters_samples=[dict(mode="die")], n_jobs=2,
+                            show_progress=False)
+    s = group["samples"]
+    assert s[0] == 0 and s[2] == 20 and s[3] == 30
+    assert isinstance(s[1], SampleError) and s[1].exc_type == "WorkerDied"
+
+
+def test_to_dataframe(token_snapshot):
+    pd = pytest.importorskip("pandas")
+    df = to_dataframe(run(token_snapshot, n_jobs=1))
+    assert set(df.columns) >= {"n_agents", "sample", "step", "agent", "value"}
+    assert len(df) == 3 * 5 * 3 + 3 * 5 * 5
+
+
+def test_dask_executor_matches_local(token_snapshot):
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.Client(n_workers=2, threads_per_worker=1, processes=True,
+                            dashboard_address=None) as client:
+        assert run(token_snapshot, executor=client) == run(token_snapshot, n_jobs=1)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError):
+        batch_run(failing_sim, n_steps=1, n_samples=1, parameters_samples=[{}],
+                  snapshot=object(), cache=(0, 0, [], []))
+    with pytest.raises(TypeError):
+        batch_run(failing_sim, n_steps=1, n_samples=1, parameters_samples=[1])
+    with pytest.raises(ValueError):
+        batch_run(failing_sim, n_steps=1, n_samples=1, parameters_samples=[{}], n_jobs=0)
