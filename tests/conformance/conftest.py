@@ -1,0 +1,45 @@
+"""Fixtures of the conformance suite: where the ethtests are, and whether the EVM is built.
+
+Without ``../shared/ethtests`` (or ``$VERBS_ETHTESTS``) the tests that need it skip with a
+clear reason, except under ``CI=true``, where its absence is a failure.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from .fixtures import ENV_VAR, ethtests_root
+
+
+def in_ci() -> bool:
+    """Whether the tests run under CI (``CI=true``)."""
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _missing(message: str) -> None:
+    if in_ci():
+        pytest.fail(message + "; it is required under CI=true")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def ethtests_dir() -> Path:
+    """The ethtests folder (``../shared/ethtests`` or ``$VERBS_ETHTESTS``)."""
+    root = ethtests_root()
+    if not (root / "MANIFEST.tsv").is_file():
+        _missing(f"Ethereum state tests not found at {root} (set {ENV_VAR} to the ethtests folder)")
+    return root
+
+
+@pytest.fixture(scope="session")
+def evm_core() -> object:
+    """The built ``verbs._evm.core`` module (skip, or fail under CI, when it does not import)."""
+    try:
+        from .runner import core_module
+
+        return core_module()
+    except ImportError as exc:
+        _missing(f"verbs._evm.core is not importable ({exc}); build with "
+                 "`python setup.py build_ext --inplace`")
