@@ -5,8 +5,7 @@ import pytest
 from Crypto.Hash import keccak as crypto_keccak
 from hypothesis import given, settings, strategies as st
 
-keccak_mod = pytest.importorskip("verbs._evm.keccak")
-keccak256 = keccak_mod.keccak256
+from verbs._evm.keccak import keccak256
 
 
 def reference(data: bytes) -> bytes:

@@ -2,7 +2,7 @@
 import pytest
 from hypothesis import given, settings, strategies as st
 
-u256 = pytest.importorskip("verbs._evm.u256")
+from verbs._evm import u256
 op = u256.op
 
 M = 1 << 256

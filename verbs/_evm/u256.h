@@ -91,10 +91,13 @@ static inline int u256_lt(const u256 *a, const u256 *b) {
     return a->w[0] < b->w[0];
 }
 static inline int u256_gt(const u256 *a, const u256 *b) { return u256_lt(b, a); }
+/* signed order = unsigned order of the words with their sign bits flipped */
 static inline int u256_slt(const u256 *a, const u256 *b) {
-    int sa = u256_is_neg(a), sb = u256_is_neg(b);
-    if (sa != sb) return sa;          /* a negative, b not: a < b */
-    return u256_lt(a, b);             /* same sign: two's complement order = unsigned order */
+    uint64_t a3 = a->w[3] ^ ((uint64_t)1 << 63), b3 = b->w[3] ^ ((uint64_t)1 << 63);
+    if (a3 != b3) return a3 < b3;
+    for (int i = 2; i > 0; i--)
+        if (a->w[i] != b->w[i]) return a->w[i] < b->w[i];
+    return a->w[0] < b->w[0];
 }
 static inline int u256_sgt(const u256 *a, const u256 *b) { return u256_slt(b, a); }
 
@@ -249,21 +252,15 @@ static inline uint64_t u256__div_2by1(uint64_t hi, uint64_t lo, uint64_t d, uint
 #endif
 }
 
-/* Long division of u (ulen limbs) by v (vlen limbs, v[vlen-1] != 0, vlen <= 4, ulen <= 8):
- * q[0 .. ulen-vlen] gets the quotient (when ulen >= vlen), rem[0 .. vlen-1] the remainder.
- * Knuth, TAOCP vol. 2, 4.3.1, Algorithm D, with 64-bit digits. */
-static inline void u256__divrem(uint64_t *q, uint64_t *rem, const uint64_t *u, int ulen,
-                                const uint64_t *v, int vlen) {
-    if (ulen < vlen) {
-        for (int i = 0; i < vlen; i++) rem[i] = i < ulen ? u[i] : 0;
-        return;
-    }
-    if (vlen == 1) {
-        uint64_t d = v[0], r = 0;
-        for (int i = ulen - 1; i >= 0; i--) q[i] = u256__div_2by1(r, u[i], d, &r);
-        rem[0] = r;
-        return;
-    }
+#if defined(__GNUC__) || defined(__clang__)
+#define U256__ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define U256__ALWAYS_INLINE inline
+#endif
+
+/* the body of Algorithm D for vlen >= 2; inlined with a constant vlen so the loops unroll */
+static U256__ALWAYS_INLINE void u256__divrem_knuth(uint64_t *q, uint64_t *rem, const uint64_t *u,
+                                                   int ulen, const uint64_t *v, const int vlen) {
     /* normalise: shift so that the top bit of the divisor is set */
     unsigned s = (unsigned)__builtin_clzll(v[vlen - 1]);
     uint64_t vn[4], un[9];
@@ -329,6 +326,28 @@ static inline void u256__divrem(uint64_t *q, uint64_t *rem, const uint64_t *u, i
     }
     /* unnormalise the remainder */
     for (int i = 0; i < vlen; i++) rem[i] = s ? (un[i] >> s) | (un[i + 1] << (64 - s)) : un[i];
+}
+
+/* Long division of u (ulen limbs) by v (vlen limbs, v[vlen-1] != 0, vlen <= 4, ulen <= 8):
+ * q[0 .. ulen-vlen] gets the quotient (when ulen >= vlen), rem[0 .. vlen-1] the remainder.
+ * Knuth, TAOCP vol. 2, 4.3.1, Algorithm D, with 64-bit digits. */
+static inline void u256__divrem(uint64_t *q, uint64_t *rem, const uint64_t *u, int ulen,
+                                const uint64_t *v, int vlen) {
+    if (ulen < vlen) {
+        for (int i = 0; i < vlen; i++) rem[i] = i < ulen ? u[i] : 0;
+        return;
+    }
+    switch (vlen) {
+    case 1: {
+        uint64_t d = v[0], r = 0;
+        for (int i = ulen - 1; i >= 0; i--) q[i] = u256__div_2by1(r, u[i], d, &r);
+        rem[0] = r;
+        return;
+    }
+    case 2: u256__divrem_knuth(q, rem, u, ulen, v, 2); return;
+    case 3: u256__divrem_knuth(q, rem, u, ulen, v, 3); return;
+    default: u256__divrem_knuth(q, rem, u, ulen, v, 4); return;
+    }
 }
 
 /* q = a / b, m = a % b (either may be NULL); b == 0 gives 0 for both. */
