@@ -1,0 +1,523 @@
+"""Addresses, hex, ABI encoding shortcuts, fetch caches, events and compilation.
+
+``to_address`` is the one function that turns user input into an address:
+the ABI codec and the simulation environments use it, so addresses are
+accepted in the same forms everywhere (20 bytes, or a hex string whose mixed
+case must match its EIP-55 checksum) and are always returned as 20 bytes.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import numbers
+import operator
+import os
+import re
+import shutil
+import subprocess
+import typing
+import warnings
+
+from Crypto.Hash import keccak as _keccak
+
+import verbs.types
+
+__all__ = [
+    "ZERO_ADDRESS",
+    "cache_from_file",
+    "cache_from_json",
+    "cache_to_file",
+    "cache_to_json",
+    "encode_args",
+    "encode_function_args",
+    "events_to_dataframe",
+    "hex_to_bytes",
+    "int_to_address",
+    "keccak256",
+    "process_contract",
+    "to_address",
+    "to_checksum_address",
+]
+
+
+def keccak256(data: bytes) -> bytes:
+    """Keccak-256 hash (Ethereum's, not NIST SHA3-256).
+
+    Parameters
+    ----------
+    data: bytes
+        Data to hash.
+
+    Returns
+    -------
+    bytes
+        32-byte digest.
+    """
+    return _keccak.new(digest_bits=256, data=bytes(data)).digest()
+
+
+def _checksum_hex(lower_hex: str) -> str:
+    digest = keccak256(lower_hex.encode("ascii")).hex()
+    return "".join(c.upper() if int(d, 16) >= 8 else c for c, d in zip(lower_hex, digest))
+
+
+def to_checksum_address(value: typing.Union[bytes, str]) -> str:
+    """EIP-55 checksummed hex form of an address.
+
+    Parameters
+    ----------
+    value: bytes or str
+        Address in any form :func:`to_address` accepts.
+
+    Returns
+    -------
+    str
+        ``0x``-prefixed, mixed-case hex.
+    """
+    return "0x" + _checksum_hex(to_address(value).hex())
+
+
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+
+
+@functools.lru_cache(maxsize=8192)
+def _address_from_str(value: str, name: str) -> bytes:
+    digits = value[2:] if value[:2] in ("0x", "0X") else value
+    if len(digits) != 40 or not _HEX_DIGITS.issuperset(digits):
+        raise ValueError(f"{name}: expected 40 hex digits (20 bytes), got {value!r}")
+    lower = digits.lower()
+    if digits != lower and digits != digits.upper() and _checksum_hex(lower) != digits:
+        raise ValueError(
+            f"{name}: {value!r} fails its EIP-55 checksum (expected 0x{_checksum_hex(lower)}; "
+            "pass all lower-case hex to skip the check)"
+        )
+    return bytes.fromhex(lower)
+
+
+def to_address(value: typing.Any, name: str = "address") -> bytes:
+    """Normalise an address to 20 bytes.
+
+    Parameters
+    ----------
+    value: bytes or str
+        20 bytes (``bytes``, ``bytearray`` or ``memoryview``), or a hex string
+        of 40 digits with or without ``0x``. A mixed-case string must pass its
+        EIP-55 checksum; all lower-case or all upper-case strings are accepted.
+    name: str, optional
+        What the value is (an argument name), used in error messages.
+
+    Returns
+    -------
+    bytes
+        The 20-byte address.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is neither bytes nor a string.
+    ValueError
+        If ``value`` has the wrong length, is not hex or fails its checksum.
+
+    Examples
+    --------
+    >>> to_address("0x6B175474E89094C44Da98b954EedeAC495271d0F").hex()
+    '6b175474e89094c44da98b954eedeac495271d0f'
+    """
+    if type(value) is bytes:
+        if len(value) == 20:
+            return value
+        raise ValueError(f"{name}: expected 20 bytes, got {len(value)} bytes")
+    if isinstance(value, str):
+        return _address_from_str(value, name)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        value = bytes(value)
+        if len(value) != 20:
+            raise ValueError(f"{name}: expected 20 bytes, got {len(value)} bytes")
+        return value
+    raise TypeError(
+        f"{name}: expected an address as 20 bytes or a hex string, got {type(value).__name__} {value!r:.80}"
+        + (" (use verbs.utils.int_to_address for integers)" if isinstance(value, numbers.Integral) else "")
+    )
+
+
+def hex_to_bytes(hex: typing.Union[str, bytes]) -> bytes:
+    """Convert a hex string to bytes.
+
+    Parameters
+    ----------
+    hex: str
+        Hex string (with or without ``0x`` prefix). Bytes are returned as
+        they are.
+
+    Returns
+    -------
+    bytes
+        Byte encoding of the hex string.
+
+    Raises
+    ------
+    TypeError
+        If ``hex`` is not a string or bytes.
+    ValueError
+        If ``hex`` is not valid hex (odd length or a non-hex character).
+    """
+    if isinstance(hex, (bytes, bytearray, memoryview)):
+        return bytes(hex)
+    if not isinstance(hex, str):
+        raise TypeError(f"expected a hex string, got {type(hex).__name__} {hex!r:.80}")
+    digits = hex[2:] if hex[:2] in ("0x", "0X") else hex
+    try:
+        return bytes.fromhex(digits)
+    except ValueError:
+        raise ValueError(f"not a valid hex string (odd length or non-hex character): {hex!r:.80}") from None
+
+
+def int_to_address(i: int) -> bytes:
+    """Convert an integer into address bytes.
+
+    Parameters
+    ----------
+    i: int
+        Integer in ``[0, 2**160)`` (Python or numpy integer).
+
+    Returns
+    -------
+    bytes
+        20-byte big-endian address.
+
+    Raises
+    ------
+    TypeError
+        If ``i`` is not an integer.
+    ValueError
+        If ``i`` is negative or does not fit in 20 bytes.
+    """
+    if isinstance(i, bool) or not isinstance(i, numbers.Integral):
+        raise TypeError(f"int_to_address: expected an int, got {type(i).__name__} {i!r:.80}")
+    i = operator.index(i)
+    if i < 0 or i >> 160:
+        raise ValueError(f"int_to_address: {i} does not fit in an address (0 <= i < 2**160)")
+    return i.to_bytes(20, "big")
+
+
+ZERO_ADDRESS = int_to_address(0)
+
+
+def encode_args(types: typing.List[str], args: typing.List[typing.Any]) -> bytes:
+    """ABI encode arguments.
+
+    Parameters
+    ----------
+    types: list[str]
+        List of Solidity types.
+    args: list
+        List of Python arguments.
+
+    Returns
+    -------
+    bytes
+        ABI encoded arguments.
+    """
+    from verbs import codec
+
+    return codec.encode(types, args)
+
+
+def encode_function_args(f_abi: typing.Dict, types: typing.List[str], args: typing.List[typing.Any]) -> bytes:
+    """Encode function arguments and prepend the function selector.
+
+    Parameters
+    ----------
+    f_abi: dict
+        Parsed function ABI JSON (its name and inputs give the selector).
+    types: list[str]
+        List of Solidity types.
+    args: list
+        List of Python arguments.
+
+    Returns
+    -------
+    bytes
+        ABI encoded selector and arguments.
+    """
+    from verbs import abi, codec
+
+    return abi.Function(f_abi).selector + codec.encode(types, args)
+
+
+# ---------------------------------------------------------------------------
+# Fetch caches
+# ---------------------------------------------------------------------------
+
+
+def _cache_hex(value: typing.Any, where: str) -> bytes:
+    if not isinstance(value, str):
+        raise ValueError(f"cache JSON: {where} must be a hex string, got {value!r:.80}")
+    try:
+        return hex_to_bytes(value)
+    except ValueError:
+        raise ValueError(f"cache JSON: {where} is not valid hex: {value!r:.80}") from None
+
+
+def cache_to_json(cache: verbs.types.Cache) -> typing.List:
+    """Convert a request cache to a JSON compatible data structure.
+
+    Converts a cache of data requests from a fork env (from its
+    ``export_cache``) into lists and hex strings (no ``0x``), the form the
+    original verbs writes.
+
+    Parameters
+    ----------
+    cache: verbs.types.Cache
+        ``(timestamp, block_number, accounts, storage)`` with
+        ``accounts = [(address, (balance, nonce, code_hash, code)), ...]`` and
+        ``storage = [(address, slot, value), ...]``, all as bytes except the
+        ints.
+
+    Returns
+    -------
+    list
+        ``[timestamp, block_number, accounts, storage]`` with bytes as hex.
+    """
+    timestamp, block_number, accounts, storage = cache
+    accounts_json = [
+        [bytes(address).hex(), [bytes(info[0]).hex(), int(info[1]), bytes(info[2]).hex(), bytes(info[3]).hex()]]
+        for address, info in accounts
+    ]
+    storage_json = [[bytes(a).hex(), bytes(s).hex(), bytes(v).hex()] for a, s, v in storage]
+    return [int(timestamp), int(block_number), accounts_json, storage_json]
+
+
+def cache_from_json(cache_json: typing.Any) -> verbs.types.Cache:
+    """Convert cache JSON data into the env's cache format.
+
+    Parameters
+    ----------
+    cache_json: list or dict
+        ``[timestamp, block_number, accounts, storage]`` as written by
+        :func:`cache_to_json`, or an object holding it under ``"cache"``.
+
+    Returns
+    -------
+    verbs.types.Cache
+        The cache, with hex strings turned into bytes.
+
+    Raises
+    ------
+    ValueError
+        If the data does not have the cache's shape.
+    """
+    if isinstance(cache_json, dict):
+        if "cache" not in cache_json:
+            raise ValueError("cache JSON: an object must hold the cache under 'cache'")
+        cache_json = cache_json["cache"]
+    if not isinstance(cache_json, (list, tuple)) or len(cache_json) != 4:
+        raise ValueError("cache JSON must be [timestamp, block_number, accounts, storage]")
+    timestamp, block_number, accounts_json, storage_json = cache_json
+    if isinstance(timestamp, bool) or not isinstance(timestamp, int):
+        raise ValueError(f"cache JSON: timestamp must be an int, got {timestamp!r:.80}")
+    if isinstance(block_number, bool) or not isinstance(block_number, int):
+        raise ValueError(f"cache JSON: block_number must be an int, got {block_number!r:.80}")
+    accounts = []
+    for i, entry in enumerate(accounts_json):
+        try:
+            address, (balance, nonce, code_hash, code) = entry
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"cache JSON: account {i} must be [address, [balance, nonce, code_hash, code]], got {entry!r:.120}"
+            ) from None
+        if isinstance(nonce, bool) or not isinstance(nonce, int):
+            raise ValueError(f"cache JSON: account {i} nonce must be an int, got {nonce!r:.80}")
+        accounts.append(
+            (
+                _cache_hex(address, f"account {i} address"),
+                (
+                    _cache_hex(balance, f"account {i} balance"),
+                    nonce,
+                    _cache_hex(code_hash, f"account {i} code_hash"),
+                    _cache_hex(code, f"account {i} code"),
+                ),
+            )
+        )
+    storage = []
+    for i, entry in enumerate(storage_json):
+        if not isinstance(entry, (list, tuple)) or len(entry) != 3:
+            raise ValueError(f"cache JSON: storage entry {i} must be [address, slot, value], got {entry!r:.120}")
+        storage.append(tuple(_cache_hex(x, f"storage entry {i}") for x in entry))
+    return (timestamp, block_number, accounts, storage)
+
+
+def cache_from_file(cache_file: typing.Union[str, os.PathLike]) -> verbs.types.Cache:
+    """Load a cache from a JSON file.
+
+    Parameters
+    ----------
+    cache_file: str
+        JSON file written from :func:`cache_to_json` (or an object holding
+        that under ``"cache"``).
+
+    Returns
+    -------
+    verbs.types.Cache
+        The cache in the env's format.
+    """
+    with open(cache_file, "r") as f:
+        try:
+            cache_json = json.load(f)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{os.fspath(cache_file)}: not valid JSON: {exc}") from None
+    try:
+        return cache_from_json(cache_json)
+    except ValueError as exc:
+        raise ValueError(f"{os.fspath(cache_file)}: {exc}") from None
+
+
+def cache_to_file(cache: verbs.types.Cache, cache_file: typing.Union[str, os.PathLike]) -> None:
+    """Write a cache to a JSON file readable by :func:`cache_from_file`.
+
+    Parameters
+    ----------
+    cache: verbs.types.Cache
+        The cache.
+    cache_file: str
+        Destination path.
+    """
+    with open(cache_file, "w") as f:
+        json.dump(cache_to_json(cache), f)
+
+
+# ---------------------------------------------------------------------------
+# Events
+# ---------------------------------------------------------------------------
+
+
+def events_to_dataframe(events: typing.Iterable[typing.Sequence]) -> typing.Any:
+    """Convert a list of event tuples to a pandas DataFrame.
+
+    The logs attached to the events are left out, as in the original.
+
+    Parameters
+    ----------
+    events: list
+        Events ``(success, selector, logs, step, sequence)`` as returned by
+        an env's ``get_event_history``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``success``, ``selector``, ``step``, ``sequence``.
+
+    Raises
+    ------
+    ImportError
+        If pandas is not installed.
+    """
+    try:
+        import pandas as pd
+    except ImportError:
+        raise ImportError("verbs.utils.events_to_dataframe needs pandas: pip install pandas") from None
+    columns = ["success", "selector", "step", "sequence"]
+    return pd.DataFrame.from_records([(x[0], x[1], x[3], x[4]) for x in events], columns=columns)
+
+
+# ---------------------------------------------------------------------------
+# Compilation
+# ---------------------------------------------------------------------------
+
+
+def _find_compiler() -> typing.Optional[typing.List[str]]:
+    """Command of a Solidity compiler: ``solc``, ``solcjs``, or ``npx solcjs``."""
+    solc = shutil.which("solc")
+    if solc:
+        return [solc]
+    solcjs = shutil.which("solcjs")
+    if solcjs:
+        return [solcjs]
+    npx = shutil.which("npx")
+    if npx:
+        try:
+            probe = subprocess.run(
+                [npx, "--no-install", "solcjs", "--version"], capture_output=True, text=True, timeout=120
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        if probe.returncode == 0:
+            return [npx, "--no-install", "solcjs"]
+    return None
+
+
+def _compiler_version(cmd: typing.List[str]) -> str:
+    out = subprocess.run(cmd + ["--version"], capture_output=True, text=True, timeout=120).stdout
+    match = re.search(r"(\d+\.\d+\.\d+)", out)
+    return match.group(1) if match else out.strip()
+
+
+def process_contract(contract_path: str, solc_version: typing.Optional[str] = None) -> typing.List[typing.Dict]:
+    """Compile a Solidity file and return its contracts' ABIs and bytecode.
+
+    Uses ``solc`` on PATH, else solc-js (``solcjs`` on PATH or ``npx
+    solcjs``); nothing is downloaded (the original installed ``solc_version``
+    with py-solc-x).
+
+    Parameters
+    ----------
+    contract_path: str
+        Path to the Solidity file.
+    solc_version: str, optional
+        Expected compiler version such as ``"0.8.20"``; a warning is given if
+        the available compiler is another version.
+
+    Returns
+    -------
+    list[dict]
+        One ``dict(name=..., abi=..., bin=...)`` per contract in the file,
+        ``bin`` the creation bytecode as hex (no ``0x``).
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    RuntimeError
+        If no compiler is available or compilation fails.
+    """
+    path = os.path.abspath(os.fspath(contract_path))
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"no such Solidity file: {contract_path}")
+    cmd = _find_compiler()
+    if cmd is None:
+        raise RuntimeError(
+            "process_contract needs a Solidity compiler: put `solc` on PATH, or install solc-js "
+            "(`npm install -g solc` for `solcjs`, or `npm install solc` for `npx solcjs`)"
+        )
+    if solc_version is not None:
+        found = _compiler_version(cmd)
+        if found != solc_version.lstrip("v"):
+            warnings.warn(f"process_contract: asked for solc {solc_version}, using {found} ({' '.join(cmd)})")
+    base = os.path.dirname(path)
+    source_name = os.path.basename(path)
+    with open(path) as f:
+        source = f.read()
+    request = {
+        "language": "Solidity",
+        "sources": {source_name: {"content": source}},
+        "settings": {"outputSelection": {source_name: {"*": ["abi", "evm.bytecode.object"]}}},
+    }
+    proc = subprocess.run(
+        cmd + ["--standard-json", "--base-path", base],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        cwd=base,
+        timeout=600,
+    )
+    try:
+        output = json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        raise RuntimeError(f"compiling {contract_path} failed: {proc.stderr.strip() or proc.stdout.strip()}") from None
+    errors = [e for e in output.get("errors", []) if e.get("severity") == "error"]
+    if errors:
+        messages = "\n".join(e.get("formattedMessage", e.get("message", "")) for e in errors)
+        raise RuntimeError(f"compiling {contract_path} failed:\n{messages}")
+    contracts = output.get("contracts", {}).get(source_name, {})
+    return [dict(name=name, abi=c["abi"], bin=c["evm"]["bytecode"]["object"]) for name, c in contracts.items()]
