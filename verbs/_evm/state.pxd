@@ -16,11 +16,42 @@
 #   transaction with that error.
 # - Reads of an account that does not exist return zeros/empty code; they do not create it.
 
-from libc.stdint cimport uint8_t, uint64_t, int64_t
+from libc.stdint cimport uint8_t, uint32_t, uint64_t, int64_t
+from verbs._evm.u256 cimport u256
 
-cdef extern from "u256.h":
-    ctypedef struct u256:
-        uint64_t w[4]
+# C data structures of state_tables.h (tables, records, journal entries, layers).
+cdef extern from "state_tables.h" nogil:
+    ctypedef struct vtable:
+        uint8_t *data
+        size_t cap
+        size_t count
+        uint32_t ksize
+        uint32_t voff
+        uint32_t esize
+    ctypedef struct acct_t:
+        uint8_t status
+        uint64_t nonce
+        uint64_t inc
+        int64_t nz
+        void *code
+        u256 balance
+    ctypedef struct slot_t:
+        uint64_t inc
+        u256 value
+    ctypedef union jentry_u:
+        acct_t acct
+        slot_t slot
+    ctypedef struct jentry_t:
+        uint32_t kind
+        uint32_t was_present
+        uint8_t key[56]
+        jentry_u u
+    ctypedef struct layer_t:
+        int64_t refcount
+        layer_t *parent
+        int64_t depth
+        vtable accts
+        vtable slots
 
 
 # Contract code, shared by every account holding the same bytes and immutable once built.
@@ -35,7 +66,36 @@ cdef struct Code:
 
 
 cdef class State:
-    # The C internals (tables, journal, layers) are declared here by state.pyx's author.
+    # --- C internals (state.pyx) -------------------------------------------------------------
+    cdef layer_t *top             # the mutable top layer; its parent chain is frozen and shared
+    cdef object backend           # None (the empty backend) or the Backend object
+    cdef bint has_backend
+    # per-transaction sets and tables (cleared by commit_tx/discard_tx)
+    cdef vtable warm_accts        # address
+    cdef vtable warm_slots        # address + slot
+    cdef vtable created           # address (EIP-6780)
+    cdef vtable destructed        # address
+    cdef vtable touched           # address (EIP-161)
+    cdef vtable transient         # address + slot -> u256 (EIP-1153)
+    cdef vtable originals         # address + slot -> u256 (EIP-2200; recorded at the first sstore)
+    cdef vtable blockhashes       # number (8 bytes) -> 32 bytes (a cache of Backend answers)
+    cdef jentry_t *journal
+    cdef Py_ssize_t jlen
+    cdef Py_ssize_t jcap
+
+    cdef acct_t *_find_acct(self, const uint8_t *addr) except NULL nogil
+    cdef acct_t *_acct_top(self, const uint8_t *addr, int *was_present) except NULL nogil
+    cdef acct_t *_acct_for_write(self, const uint8_t *addr) except NULL nogil
+    cdef jentry_t *_jpush(self, uint32_t kind) except NULL nogil
+    cdef int _set_insert(self, vtable *t, uint32_t kind, const uint8_t *key) except -1 nogil
+    cdef int _sload_inc(self, const uint8_t *addr, uint64_t inc, const u256 *key, u256 *out) except -1 nogil
+    cdef int _fetch_account(self, const uint8_t *addr) except -1 with gil
+    cdef int _fetch_slot(self, const uint8_t *skey, u256 *out) except -1 with gil
+    cdef int _fetch_block_hash(self, uint64_t number, uint8_t *out32) except -1 with gil
+    cdef int _delete_account(self, const uint8_t *addr) except -1 nogil
+    cdef void _journal_clear(self) noexcept nogil
+    cdef void _clear_tx_sets(self) noexcept nogil
+
     # Python-level API (def methods, for core.pyx, the envs and tests):
     #   State(backend=None); set_account(address, *, nonce=0, balance=0, code=b"", storage=None)
     #   get_balance/get_nonce/get_code(address); get_storage(address, slot); account_exists;
@@ -68,6 +128,11 @@ cdef class State:
     cdef int create_account(self, const uint8_t *addr) except -1 nogil
         # CREATE/CREATE2 target: keeps the balance, resets nonce to 0, clears code and
         # storage (and marks it created in this transaction, for EIP-6780)
+    cdef int has_storage(self, const uint8_t *addr) except -1 nogil
+        # 1 if the account has a non-zero storage slot (EIP-7610: a CREATE target with storage
+        # is a collision), else 0.  Exact for storage written locally; with a Backend, storage
+        # the Backend holds is seen only if it was fetched, or if the Backend defines
+        # `has_storage(address) -> bool` (asked, with the GIL, when nothing local is non-zero).
     cdef int was_created_in_tx(self, const uint8_t *addr) except -1 nogil
     cdef int mark_selfdestruct(self, const uint8_t *addr) except -1 nogil
         # the account is deleted (balance, nonce, code, storage) by commit_tx(); the caller

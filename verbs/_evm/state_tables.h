@@ -1,0 +1,332 @@
+/* C data structures of the EVM world state (verbs/_evm/state.pyx).
+ *
+ * vtable: an open-addressing hash table (linear probing, backward-shift deletion) of fixed-size
+ * entries.  Each entry is laid out as
+ *     [uint64 hash (0 = empty slot)] [key bytes, padded to 8] [payload, padded to 8]
+ * Keys are raw bytes: a 20-byte address, or an address followed by the four limbs of a u256
+ * slot (52 bytes).  The table stores only plain C data, so that a fork()ed process can read it
+ * without writing to it.
+ *
+ * layer_t: one copy-on-write layer of accounts and storage.  Frozen layers are immutable and
+ * shared (refcounted); each State owns one mutable top layer.
+ */
+#ifndef VERBS_STATE_TABLES_H
+#define VERBS_STATE_TABLES_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+#include "u256.h"
+
+/* ------------------------------------------------------------------------------------------ */
+/* hashing                                                                                    */
+
+static inline uint64_t vt_hash(const uint8_t *k, size_t n) {
+    uint64_t h = 0x243F6A8885A308D3ULL ^ (uint64_t)n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, k + i, 8);
+        h = (h ^ x) * 0x9E3779B97F4A7C15ULL;
+        h ^= h >> 32;
+    }
+    if (i < n) {
+        uint64_t x = 0;
+        memcpy(&x, k + i, n - i);
+        h = (h ^ x) * 0x9E3779B97F4A7C15ULL;
+        h ^= h >> 32;
+    }
+    h ^= h >> 29;
+    h *= 0xBF58476D1CE4E5B9ULL;
+    h ^= h >> 32;
+    return h | 1;   /* never 0: 0 marks an empty table slot */
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* vtable                                                                                     */
+
+typedef struct {
+    uint8_t *data;      /* cap * esize bytes, NULL while cap == 0 */
+    size_t cap;         /* number of slots: 0 or a power of two */
+    size_t count;       /* occupied slots */
+    uint32_t ksize;     /* key bytes */
+    uint32_t voff;      /* payload offset in an entry */
+    uint32_t esize;     /* entry bytes */
+} vtable;
+
+static inline void vt_init(vtable *t, uint32_t ksize, uint32_t vsize) {
+    t->data = NULL;
+    t->cap = 0;
+    t->count = 0;
+    t->ksize = ksize;
+    t->voff = 8 + ((ksize + 7u) & ~7u);
+    t->esize = t->voff + ((vsize + 7u) & ~7u);
+}
+
+static inline void vt_free(vtable *t) {
+    free(t->data);
+    t->data = NULL;
+    t->cap = 0;
+    t->count = 0;
+}
+
+static inline uint8_t *vt_entry(const vtable *t, size_t i) { return t->data + i * t->esize; }
+static inline uint64_t vt_hashof(const uint8_t *e) { uint64_t h; memcpy(&h, e, 8); return h; }
+static inline uint8_t *vt_key(uint8_t *e) { return e + 8; }
+static inline void *vt_val(const vtable *t, uint8_t *e) { return (void *)(e + t->voff); }
+
+static inline uint8_t *vt_find_h(const vtable *t, const uint8_t *key, uint64_t h) {
+    if (t->count == 0) return NULL;
+    size_t mask = t->cap - 1, i = (size_t)(h >> 1) & mask;
+    const size_t es = t->esize, ks = t->ksize;
+    for (;;) {
+        uint8_t *e = t->data + i * es;
+        uint64_t eh = vt_hashof(e);
+        if (eh == 0) return NULL;
+        if (eh == h && memcmp(e + 8, key, ks) == 0) return e;
+        i = (i + 1) & mask;
+    }
+}
+
+static inline uint8_t *vt_find(const vtable *t, const uint8_t *key) {
+    if (t->count == 0) return NULL;
+    return vt_find_h(t, key, vt_hash(key, t->ksize));
+}
+
+/* Resize to ncap slots (a power of two, larger than count); 0 on success, -1 out of memory. */
+static inline int vt_resize(vtable *t, size_t ncap) {
+    const size_t es = t->esize;
+    uint8_t *nd = (uint8_t *)calloc(ncap, es);
+    if (!nd) return -1;
+    size_t nmask = ncap - 1;
+    for (size_t i = 0; i < t->cap; i++) {
+        uint8_t *e = t->data + i * es;
+        uint64_t h = vt_hashof(e);
+        if (!h) continue;
+        size_t j = (size_t)(h >> 1) & nmask;
+        while (vt_hashof(nd + j * es)) j = (j + 1) & nmask;
+        memcpy(nd + j * es, e, es);
+    }
+    free(t->data);
+    t->data = nd;
+    t->cap = ncap;
+    return 0;
+}
+
+/* Find or insert `key`.  A new entry has a zeroed payload and sets *created = 1.  Returns NULL
+ * only when out of memory.  Pointers to entries are invalidated by the next insertion. */
+static inline uint8_t *vt_insert_h(vtable *t, const uint8_t *key, uint64_t h, int *created) {
+    if ((t->count + 1) * 2 > t->cap) {
+        if (vt_resize(t, t->cap ? t->cap * 2 : 8)) return NULL;
+    }
+    size_t mask = t->cap - 1, i = (size_t)(h >> 1) & mask;
+    const size_t es = t->esize, ks = t->ksize;
+    for (;;) {
+        uint8_t *e = t->data + i * es;
+        uint64_t eh = vt_hashof(e);
+        if (eh == 0) {
+            memcpy(e, &h, 8);
+            memcpy(e + 8, key, ks);
+            t->count++;
+            *created = 1;
+            return e;
+        }
+        if (eh == h && memcmp(e + 8, key, ks) == 0) {
+            *created = 0;
+            return e;
+        }
+        i = (i + 1) & mask;
+    }
+}
+
+static inline uint8_t *vt_insert(vtable *t, const uint8_t *key, int *created) {
+    return vt_insert_h(t, key, vt_hash(key, t->ksize), created);
+}
+
+/* Remove the entry `e` (a pointer returned by find/insert), keeping probe chains intact. */
+static inline void vt_remove_entry(vtable *t, uint8_t *e) {
+    const size_t es = t->esize, mask = t->cap - 1;
+    size_t i = (size_t)(e - t->data) / es, j = i;
+    for (;;) {
+        j = (j + 1) & mask;
+        uint8_t *ej = t->data + j * es;
+        uint64_t h = vt_hashof(ej);
+        if (!h) break;
+        size_t k = (size_t)(h >> 1) & mask;   /* home slot of the entry at j */
+        /* the entry at j may move to the hole at i unless its home lies cyclically in (i, j] */
+        int in_range = (i <= j) ? (k > i && k <= j) : (k > i || k <= j);
+        if (!in_range) {
+            memcpy(t->data + i * es, ej, es);
+            i = j;
+        }
+    }
+    memset(t->data + i * es, 0, es);
+    t->count--;
+}
+
+static inline int vt_remove(vtable *t, const uint8_t *key) {
+    uint8_t *e = vt_find(t, key);
+    if (!e) return 0;
+    vt_remove_entry(t, e);
+    return 1;
+}
+
+/* Empty the table; large tables give their memory back. */
+static inline void vt_clear(vtable *t) {
+    if (t->cap > 1024) {
+        vt_free(t);
+    } else if (t->count) {
+        memset(t->data, 0, t->cap * t->esize);
+        t->count = 0;
+    }
+}
+
+/* Shrink a table to the smallest power of two keeping load <= 1/2 (used when freezing). */
+static inline int vt_compact(vtable *t) {
+    if (t->count == 0) { vt_free(t); return 0; }
+    size_t ncap = 8;
+    while (ncap < t->count * 2) ncap *= 2;
+    if (ncap >= t->cap) return 0;
+    return vt_resize(t, ncap);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* records                                                                                    */
+
+#define ACC_LIVE 1   /* the account exists */
+#define ACC_DEAD 2   /* known not to exist: deleted, or the Backend said so (shadows lower layers) */
+
+/* An account.  `inc` is the storage incarnation: storage entries of this address count only if
+ * their `inc` equals the account's.  0 is the Backend's incarnation (a miss asks the Backend);
+ * creating, deleting or replacing the account's storage takes a fresh non-zero incarnation, which
+ * makes every older slot invisible in O(1) (and a revert restores the old number).
+ * `nz` counts the non-zero slots of the incarnation written locally (exact when inc != 0 or there
+ * is no Backend).  `code` is a Code* (NULL: no code) and owns one reference. */
+typedef struct {
+    uint8_t status;
+    uint8_t pad[7];
+    uint64_t nonce;
+    uint64_t inc;
+    int64_t nz;
+    void *code;
+    u256 balance;
+} acct_t;
+
+typedef struct {
+    uint64_t inc;
+    uint64_t pad;
+    u256 value;
+} slot_t;
+
+#define ADDR_LEN 20
+#define SKEY_LEN 52   /* address + four u256 limbs */
+
+static inline void skey_make(uint8_t *out, const uint8_t *addr, const u256 *key) {
+    memcpy(out, addr, ADDR_LEN);
+    memcpy(out + ADDR_LEN, key->w, 32);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* journal                                                                                    */
+
+enum {
+    J_ACCT = 1,      /* acct: the old record (was_present: it was in the top layer) */
+    J_SLOT,          /* slot: the old entry of the top layer */
+    J_TRANSIENT,     /* slot.value: the old transient value */
+    J_WARM_ACCT,     /* key inserted in a per-transaction set: removed on revert */
+    J_WARM_SLOT,
+    J_CREATED,
+    J_DESTRUCT,
+    J_TOUCH
+};
+
+typedef struct {
+    uint32_t kind;
+    uint32_t was_present;
+    uint8_t key[56];      /* address, or address + slot limbs */
+    union {
+        acct_t acct;      /* J_ACCT: owns a reference to acct.code */
+        slot_t slot;
+    } u;
+} jentry_t;
+
+/* ------------------------------------------------------------------------------------------ */
+/* layers                                                                                     */
+
+typedef struct layer_t {
+    int64_t refcount;
+    struct layer_t *parent;     /* owns one reference; NULL at the bottom (then the Backend) */
+    int64_t depth;              /* 1 + parent's depth */
+    vtable accts;               /* address -> acct_t */
+    vtable slots;               /* address + slot -> slot_t */
+} layer_t;
+
+static inline void layer_incref(layer_t *l) {
+    if (l) __atomic_fetch_add(&l->refcount, 1, __ATOMIC_RELAXED);
+}
+
+/* Returns 1 if this call dropped the last reference (the caller frees the layer). */
+static inline int layer_decref_is_last(layer_t *l) {
+    return __atomic_sub_fetch(&l->refcount, 1, __ATOMIC_ACQ_REL) == 0;
+}
+
+static inline layer_t *layer_new(layer_t *parent) {
+    layer_t *l = (layer_t *)calloc(1, sizeof(layer_t));
+    if (!l) return NULL;
+    l->refcount = 1;
+    l->parent = parent;
+    l->depth = parent ? parent->depth + 1 : 1;
+    vt_init(&l->accts, ADDR_LEN, sizeof(acct_t));
+    vt_init(&l->slots, SKEY_LEN, sizeof(slot_t));
+    return l;
+}
+
+/* Fresh storage incarnations: unique in the process (and in fork()ed children, which continue
+ * from the parent's counter on their own copy). */
+static uint64_t state__inc_counter = 0;
+static inline uint64_t state_fresh_inc(void) {
+    return __atomic_add_fetch(&state__inc_counter, 1, __ATOMIC_RELAXED);
+}
+
+/* The process-wide code table lock. */
+static pthread_mutex_t state__code_lock = PTHREAD_MUTEX_INITIALIZER;
+static inline void state_code_lock(void) { pthread_mutex_lock(&state__code_lock); }
+static inline void state_code_unlock(void) { pthread_mutex_unlock(&state__code_lock); }
+
+/* JUMPDEST analysis: bit i of the result is set when byte i is a JUMPDEST opcode (0x5b) and not
+ * PUSH data.  Returns a malloc'ed bitmap of (size + 7) / 8 bytes (at least 1), NULL if out of
+ * memory. */
+static inline uint8_t *state_analyse_jumpdests(const uint8_t *code, size_t size) {
+    uint8_t *bits = (uint8_t *)calloc(size / 8 + 1, 1);
+    if (!bits) return NULL;
+    size_t i = 0;
+    while (i < size) {
+        uint8_t op = code[i];
+        if (op == 0x5b) {
+            bits[i >> 3] |= (uint8_t)(1u << (i & 7));
+            i++;
+        } else if (op >= 0x60 && op <= 0x7f) {
+            i += (size_t)(op - 0x5f) + 1;
+        } else {
+            i++;
+        }
+    }
+    return bits;
+}
+
+static inline uint8_t *state_load_ptr(uint8_t **slot) {
+    return __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+}
+
+/* Publish a computed bitmap once: returns the winner (ours or one set by another thread). */
+static inline uint8_t *state_publish_ptr(uint8_t **slot, uint8_t *mine) {
+    uint8_t *expected = NULL;
+    if (__atomic_compare_exchange_n(slot, &expected, mine, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        return mine;
+    free(mine);
+    return expected;
+}
+
+#endif
