@@ -70,7 +70,6 @@ def worker_main() -> int:
         proto.write(json.dumps(msg) + "\n")
         proto.flush()
 
-    # Import the EVM once up front so that an import failure is reported per case, not as a crash.
     for line in sys.stdin:
         task = json.loads(line)
         path = Path(task["file"])

@@ -357,7 +357,7 @@ def run_case(case: Case) -> CaseResult:
         diff = ""
         post = case.post_state()
         if post is not None:
-            diff = state_diff(dump, post)
+            diff = state_diff(dump, post) or "no account/slot differs from post.state (encoding?)"
         return fail(f"state root mismatch ({info})" + (f": {diff}" if diff else ""))
     if lh != case.expected_logs:
         return fail(f"logs mismatch ({info}, {len(result.logs)} logs)")
