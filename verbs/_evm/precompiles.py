@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from typing import Callable
 
 __all__ = [
@@ -192,7 +193,7 @@ def modexp(data: bytes, gas: int, fork: int) -> tuple[int, bytes]:
 BN254_P = 0x30644E72E131A029B85045B68181585D97816A916871CA8D3C208C16D87CFD47
 BN254_N = 0x30644E72E131A029B85045B68181585D2833E84879B9709143E1F593F0000001
 
-_revm = None  # a pyrevm.EVM used only to run revm's bn254 precompiles
+_revm = threading.local()  # per-thread pyrevm.EVM used only for revm's bn254 precompiles
 
 
 def _pick_bn254_backend() -> str:
@@ -208,18 +209,23 @@ BN254_BACKEND = _pick_bn254_backend()
 
 
 def _bn254_revm(address: int, data: bytes) -> bytes:
-    """Run revm's bn254 precompile on input already validated here."""
-    global _revm
-    import pyrevm
+    """Run revm's bn254 precompile (through pyrevm) on ``data``.
 
-    if _revm is None:
-        _revm = pyrevm.EVM(spec_id="CANCUN")
+    Gas is charged by the caller; revm gets ample gas, so a halt means that
+    revm rejected the input.
+    """
+    evm = getattr(_revm, "evm", None)
+    if evm is None:
+        import pyrevm
+
+        evm = _revm.evm = pyrevm.EVM(spec_id="CANCUN")
     try:
-        return bytes(
-            _revm.message_call("0x" + "00" * 19 + "ff", "0x%040x" % address, data, gas=2**60)
-        )
-    except RuntimeError as exc:  # pyrevm's report of a halted call
-        raise PrecompileFailure(str(exc)) from exc
+        out = evm.message_call("0x" + "00" * 19 + "ff", "0x%040x" % address, data, gas=2**60)
+    except RuntimeError as exc:  # pyrevm reports a halted call as RuntimeError
+        if "PrecompileError" in str(exc):
+            raise PrecompileFailure(str(exc)) from exc
+        raise
+    return bytes(out)
 
 
 def _bn254_fq(b: bytes) -> int:
