@@ -56,7 +56,8 @@ cdef extern from "state_tables.h" nogil:
 
 # Contract code, shared by every account holding the same bytes and immutable once built.
 # `jumpdests` is a bitmap (bit i set: byte i is a JUMPDEST opcode, not PUSH data), computed once
-# per Code on first use by `code_jumpdests()`.
+# per Code on first use by `code_jumpdests()`.  Bit order: code offset i is bit (i & 7) (LSB
+# first) of byte (i >> 3); the bitmap has size // 8 + 1 bytes.  `data` is never NULL.
 cdef struct Code:
     const uint8_t *data
     size_t size
@@ -97,10 +98,13 @@ cdef class State:
     cdef void _clear_tx_sets(self) noexcept nogil
 
     # Python-level API (def methods, for core.pyx, the envs and tests):
-    #   State(backend=None); set_account(address, *, nonce=0, balance=0, code=b"", storage=None)
-    #   get_balance/get_nonce/get_code(address); get_storage(address, slot); account_exists;
-    #   dump() -> {address: (nonce, balance, code, {slot: value != 0})}
-    #   export_snapshot()/from_snapshot() for the copy-on-write layers (ARCHITECTURE.md).
+    #   State(backend=None, snapshot=None);
+    #   set_account(address, *, nonce=0, balance=0, code=b"", storage=None);
+    #   set_storage(address, slot, value); get_storage(address, slot);
+    #   get_balance/get_nonce/get_code/account_exists(address) (served by __getattr__: a cdef
+    #   class cannot have def methods with the names of its cdef methods);
+    #   dump() -> {address: (nonce, balance, code, {slot: value != 0})};
+    #   export_snapshot() -> Snapshot (state.pyx: ==, to_bytes(), from_bytes(), pickling).
 
     # --- accounts -------------------------------------------------------------------------
     cdef int account_exists(self, const uint8_t *addr) except -1 nogil
@@ -133,6 +137,8 @@ cdef class State:
         # is a collision), else 0.  Exact for storage written locally; with a Backend, storage
         # the Backend holds is seen only if it was fetched, or if the Backend defines
         # `has_storage(address) -> bool` (asked, with the GIL, when nothing local is non-zero).
+    cdef int account_has_storage(self, const uint8_t *addr) except -1 nogil
+        # the same as has_storage (the name docs/state-requests.md asked for)
     cdef int was_created_in_tx(self, const uint8_t *addr) except -1 nogil
     cdef int mark_selfdestruct(self, const uint8_t *addr) except -1 nogil
         # the account is deleted (balance, nonce, code, storage) by commit_tx(); the caller

@@ -1093,6 +1093,9 @@ cdef class State:
             l = l.parent
         return _backend_has_storage(self.backend, addr)
 
+    cdef int account_has_storage(self, const uint8_t *addr) except -1 nogil:
+        return self.has_storage(addr)
+
     cdef int was_created_in_tx(self, const uint8_t *addr) except -1 nogil:
         return vt_find(&self.created, addr) != NULL
 
