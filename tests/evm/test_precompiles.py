@@ -893,7 +893,7 @@ def test_p256verify_invalid_inputs_succeed_with_empty_output():
         h + r + word(0) + x + y,
         h + r + word(n) + x + y,
         h + r + s + word(0) + word(0),
-        h + r + s + word(int.from_bytes(x, "big") + p) + y,
+        h + r + s + word(p) + y,  # x >= p
         h + r + s + x + word(int.from_bytes(y, "big") ^ 1),
         h + r + s + x + word(p - int.from_bytes(y, "big")),  # the negated key
     ]
