@@ -38,6 +38,7 @@ import dataclasses
 import functools
 import numbers
 import operator
+import sys
 import typing
 
 import eth_abi
@@ -233,6 +234,7 @@ def parse_type(type_str: str) -> AbiType:
         raise TypeError(f"ABI type must be a string, got {type(type_str).__name__} {type_str!r}")
     try:
         node = eth_abi.grammar.parse(eth_abi.grammar.normalize(type_str.strip()))
+        node.validate()
     except (eth_abi.exceptions.ParseError, eth_abi.exceptions.ABITypeError) as exc:
         raise ValueError(f"invalid ABI type {type_str!r}: {exc}") from None
     return _from_grammar(node, type_str)
@@ -325,7 +327,8 @@ def _check_address(value: typing.Any, label: str) -> bytes:
 def _as_bool(value: typing.Any, label: str) -> bool:
     if value is True or value is False:
         return value
-    if type(value).__name__ == "bool_" and type(value).__module__ == "numpy":
+    np = sys.modules.get("numpy")
+    if np is not None and isinstance(value, np.bool_):
         return bool(value)
     raise TypeError(f"{label}: expected a bool, got {_describe(value)}")
 
@@ -459,7 +462,7 @@ def _gen_encode(src: _Source, node: AbiType, var: str, path: str) -> typing.List
         return [var]
     if kind == "bytes":
         src.emit(f"if type({var}) is not bytes or len({var}) > {node.size}: {var} = _check_bytes_n({var}, {label}, {node.size})")
-        return [var if node.size == 32 else f"{var}.ljust(32, b'\\x00')"]
+        return [f"{var}.ljust(32, b'\\x00')"]
     # tuple or fixed-size array: unpack and recurse
     n = len(node.components) if kind == "tuple" else node.size
     src.emit(f"if type({var}) is not tuple and type({var}) is not list or len({var}) != {n}: _as_seq({var}, {label}, {n})")

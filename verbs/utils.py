@@ -427,7 +427,12 @@ def events_to_dataframe(events: typing.Iterable[typing.Sequence]) -> typing.Any:
 
 
 def _find_compiler() -> typing.Optional[typing.List[str]]:
-    """Command of a Solidity compiler: ``solc``, ``solcjs``, or ``npx solcjs``."""
+    """Command of a Solidity compiler: ``solc``, ``solcjs``, or solc-js through npx.
+
+    npx is asked not to install anything (``npx --no -p solc solcjs``): it finds
+    solc-js where ``npm install solc`` put it (the working directory's
+    ``node_modules`` or a global install).
+    """
     solc = shutil.which("solc")
     if solc:
         return [solc]
@@ -438,12 +443,12 @@ def _find_compiler() -> typing.Optional[typing.List[str]]:
     if npx:
         try:
             probe = subprocess.run(
-                [npx, "--no-install", "solcjs", "--version"], capture_output=True, text=True, timeout=120
+                [npx, "--no", "-p", "solc", "solcjs", "--version"], capture_output=True, text=True, timeout=120
             )
         except (OSError, subprocess.TimeoutExpired):
             return None
         if probe.returncode == 0:
-            return [npx, "--no-install", "solcjs"]
+            return [npx, "--no", "-p", "solc", "solcjs"]
     return None
 
 
@@ -508,12 +513,13 @@ def process_contract(contract_path: str, solc_version: typing.Optional[str] = No
         input=json.dumps(request),
         capture_output=True,
         text=True,
-        cwd=base,
         timeout=600,
     )
+    text = proc.stdout
     try:
-        output = json.loads(proc.stdout)
-    except json.JSONDecodeError:
+        # solc-js may print notes (e.g. about SMT solvers) before the JSON
+        output = json.loads(text[text.index("{"):])
+    except (ValueError, json.JSONDecodeError):
         raise RuntimeError(f"compiling {contract_path} failed: {proc.stderr.strip() or proc.stdout.strip()}") from None
     errors = [e for e in output.get("errors", []) if e.get("severity") == "error"]
     if errors:
