@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 from Crypto.Hash import keccak as crypto_keccak
-from hypothesis import given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 P = pytest.importorskip("verbs._evm.precompiles")
 SHANGHAI, CANCUN, PRAGUE, OSAKA = P.SHANGHAI, P.CANCUN, P.PRAGUE, P.OSAKA
@@ -483,9 +483,18 @@ def test_modexp_eip7823_length_limit_only_from_osaka(which):
     assert P.run_precompile(0x05, modexp_input(*[b"\x01" * n for n in lengths]), 10**8, OSAKA)[0]
 
 
+@pytest.fixture(params=["gmpy2", "pow"])
+def modexp_backend(request, monkeypatch):
+    if request.param == "gmpy2":
+        pytest.importorskip("gmpy2")
+    monkeypatch.setattr(P, "MODEXP_USE_GMPY2", request.param == "gmpy2")
+    return request.param
+
+
 @given(st.integers(0, 2**300), st.integers(0, 2**70), st.integers(0, 2**300))
-@settings(max_examples=100, deadline=None)
-def test_modexp_matches_pow(b, e, m):
+@settings(max_examples=100, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fixture is constant
+def test_modexp_matches_pow(modexp_backend, b, e, m):
     bl, el, ml = (max(1, (x.bit_length() + 7) // 8) for x in (b, e, m))
     data = modexp_input(b.to_bytes(bl, "big"), e.to_bytes(el, "big"), m.to_bytes(ml, "big"))
     ok, used, out = P.run_precompile(0x05, data, 10**9, PRAGUE)
