@@ -14,19 +14,20 @@ Three kinds of checks:
 """
 from __future__ import annotations
 
-import glob
 import hashlib
 import json
-import os
 import random
 import struct
 from pathlib import Path
 
+import py_arkworks_bls12381 as arkworks
+import py_ecc.optimized_bls12_381 as bls
+import py_ecc.optimized_bn128 as bn
 import pytest
 from Crypto.Hash import keccak as crypto_keccak
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-P = pytest.importorskip("verbs._evm.precompiles")
+from verbs._evm import precompiles as P
 SHANGHAI, CANCUN, PRAGUE, OSAKA = P.SHANGHAI, P.CANCUN, P.PRAGUE, P.OSAKA
 FORKS = (SHANGHAI, CANCUN, PRAGUE, OSAKA)
 
@@ -507,7 +508,6 @@ def test_modexp_matches_pow(modexp_backend, b, e, m):
 # 0x06 - 0x08 bn254
 # =============================================================================================
 
-bn = pytest.importorskip("py_ecc.optimized_bn128")
 
 
 def bn_g1(p) -> bytes:
@@ -689,7 +689,6 @@ def test_blake2_compress_helper_matches_precompile():
 # 0x0a KZG point evaluation
 # =============================================================================================
 
-arkworks = pytest.importorskip("py_arkworks_bls12381")
 G1_INFINITY = b"\xc0" + bytes(47)
 
 
@@ -738,7 +737,6 @@ def test_point_evaluation_rejects_malformed_input():
 # 0x0b - 0x11 BLS12-381
 # =============================================================================================
 
-bls = pytest.importorskip("py_ecc.optimized_bls12_381")
 
 
 def bls_fp(x: int) -> bytes:
