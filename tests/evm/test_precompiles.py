@@ -606,6 +606,20 @@ def test_bn254_pairing(bn254_backend):
     assert P.run_precompile(0x08, not_on_twist, 10**6, CANCUN) == (False, 10**6, b"")
 
 
+def test_pyrevm_instance_is_renewed_so_its_journal_stays_bounded(monkeypatch):
+    pytest.importorskip("pyrevm")
+    monkeypatch.setattr(P, "BN254_BACKEND", "pyrevm")
+    monkeypatch.setattr(P, "_REVM_CALLS_PER_INSTANCE", 50)
+    g = bn_g1(bn.G1)
+    first = None
+    for i in range(120):
+        assert P.run_precompile(0x06, g + g, 150, CANCUN)[0]
+        if i == 0:
+            first = P._revm.evm
+        assert P._revm.evm.journal_len <= 51
+    assert P._revm.evm is not first
+
+
 # =============================================================================================
 # 0x09 blake2f
 # =============================================================================================
@@ -913,3 +927,4 @@ def test_p256verify_accepts_high_s():
     h, r, s, x, y = p256_signed()
     s2 = word(P.SECP256R1_N - int.from_bytes(s, "big"))
     assert P.run_precompile(0x100, h + r + s2 + x + y, 6900, OSAKA) == (True, 6900, word(1))
+

@@ -209,6 +209,7 @@ BN254_P = 0x30644E72E131A029B85045B68181585D97816A916871CA8D3C208C16D87CFD47
 BN254_N = 0x30644E72E131A029B85045B68181585D2833E84879B9709143E1F593F0000001
 
 _revm = threading.local()  # per-thread pyrevm.EVM used only for revm's bn254 precompiles
+_REVM_CALLS_PER_INSTANCE = 4096
 
 
 def _pick_bn254_backend() -> str:
@@ -230,10 +231,15 @@ def _bn254_revm(address: int, data: bytes) -> bytes:
     revm rejected the input.
     """
     evm = getattr(_revm, "evm", None)
-    if evm is None:
+    calls = getattr(_revm, "calls", 0)
+    if evm is None or calls >= _REVM_CALLS_PER_INSTANCE:
         import pyrevm
 
+        # pyrevm's journal grows by one entry per message_call (about 400 bytes) and is
+        # never cleared, so the instance is replaced now and then.
         evm = _revm.evm = pyrevm.EVM(spec_id="CANCUN")
+        calls = 0
+    _revm.calls = calls + 1
     try:
         out = evm.message_call("0x" + "00" * 19 + "ff", "0x%040x" % address, data, gas=2**60)
     except RuntimeError as exc:  # pyrevm reports a halted call as RuntimeError
@@ -691,6 +697,8 @@ def run_precompile(address: int, data: bytes, gas: int, fork: int) -> tuple[bool
         If no precompile lives at ``address`` in ``fork``.
     """
     fn = _BY_FORK[fork][address]
+    if type(data) is not bytes:  # a bytearray or memoryview from the interpreter's memory
+        data = bytes(data)
     try:
         used, output = fn(data, gas, fork)
     except (_OutOfGas, PrecompileFailure):
