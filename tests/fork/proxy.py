@@ -86,6 +86,13 @@ class FaultProxy:
         with self._lock:
             self._faults.clear()
 
+    def retarget(self, upstream: str) -> None:
+        """Forward to another node from now on (a node URL that starts answering for another
+        chain or a restarted node)."""
+        parts = urlsplit(upstream)
+        with self._lock:
+            self.upstream_host, self.upstream_port = parts.hostname, parts.port
+
     def reset_counts(self) -> None:
         """Zero ``requests``, ``calls`` and ``log``."""
         with self._lock:
@@ -148,7 +155,9 @@ class FaultProxy:
         return None
 
     def _forward(self, body: bytes) -> bytes:
-        conn = http.client.HTTPConnection(self.upstream_host, self.upstream_port,
+        with self._lock:
+            host, port = self.upstream_host, self.upstream_port
+        conn = http.client.HTTPConnection(host, port,
                                           timeout=self.upstream_timeout)
         try:
             conn.request("POST", "/", body=body, headers={"Content-Type": "application/json"})

@@ -389,9 +389,12 @@ class RPCBackend:
         with self._lock:
             if key in self._storage:
                 self.memory_hits += 1
-            elif not self._known_slot(key):
+            else:
+                # the account first (as a fetch records it), so that the export's order and
+                # content do not depend on whether the values came from disk or the node
                 need_account = [] if self._known_account(address) else [address]
-                self._fetch_many(need_account, [key])
+                need_slot = [] if self._known_slot(key) else [key]
+                self._fetch_many(need_account, need_slot)
             return self._storage[key]
 
     def block_hash(self, number: int) -> bytes:

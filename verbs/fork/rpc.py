@@ -382,6 +382,9 @@ class RPCClient:
                     break
                 chunks.append(chunk)
             raw = b"".join(chunks)
+            expected = resp.getheader("Content-Length")
+            if expected is not None and expected.isdigit() and len(raw) < int(expected):
+                raise http.client.IncompleteRead(raw, int(expected) - len(raw))
             if resp.will_close:
                 self._drop_connection()
         except (socket.timeout, TimeoutError) as exc:
