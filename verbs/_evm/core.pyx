@@ -1,0 +1,604 @@
+"""The Python entry point of the EVM: ``EVM``, ``Tx``, ``Result``, ``InvalidTransaction``.
+
+Transaction validation and processing follow ethereum/execution-specs ``fork.py``
+(``check_transaction``, ``process_transaction``) and ``transactions.py``
+(``validate_transaction``, ``calculate_intrinsic_cost``) for transaction types 0-4, with the
+fork's numbers taken from the Schedule (forks.pyx).  See docs/internals.md "The EVM core".
+"""
+
+from libc.stdint cimport uint8_t, int64_t, uint64_t
+from libc.string cimport memcpy, memset
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
+
+from verbs._evm.u256 cimport u256, u256_from_be, u256_to_be, u256_zero
+from verbs._evm.keccak cimport c_keccak256
+from verbs._evm.state cimport State, Code
+from verbs._evm.forks cimport Schedule, fill_schedule, OSAKA
+from verbs._evm.interpreter cimport (
+    Interpreter, Message, Outcome, BlockEnv, H_REVERT, H_OUT_OF_GAS, H_CREATE_COLLISION,
+)
+from verbs._evm.forks import fork_id, fork_name, Rules
+from verbs._evm.interpreter import halt_name, contract_address
+
+__all__ = ["EVM", "Tx", "Result", "InvalidTransaction", "Rules"]
+
+SECP256K1N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+U64_MAX = 2 ** 64 - 1
+U256_MAX = 2 ** 256 - 1
+DELEGATION_MARKER = b"\xef\x01\x00"
+ZERO_ADDRESS = b"\x00" * 20
+INT64_MAX = 2 ** 63 - 1
+
+
+class InvalidTransaction(Exception):
+    """A transaction that cannot be included; ``kind`` is the EEST TransactionException name."""
+
+    def __init__(self, kind: str, message: str = ""):
+        self.kind = kind
+        self.message = message
+        super().__init__(f"{kind}: {message}" if message else kind)
+
+
+class Tx:
+    """A transaction.  ``to=None`` creates a contract; ``nonce=None`` takes the sender's
+    nonce; ``gas_price``/``max_fee_per_gas`` default to the block's base fee; the type
+    (0-4) follows from the fields when ``tx_type`` is None.  An authorization is
+    ``(chain_id, address, nonce, y_parity, r, s)``; an access list entry is
+    ``(address, (slot, ...))``."""
+
+    __slots__ = ("sender", "to", "data", "value", "gas_limit", "nonce", "gas_price",
+                 "max_fee_per_gas", "max_priority_fee_per_gas", "access_list",
+                 "max_fee_per_blob_gas", "blob_hashes", "authorization_list", "tx_type")
+
+    def __init__(self, sender, to=None, data=b"", value=0, gas_limit=16_000_000, nonce=None,
+                 gas_price=None, max_fee_per_gas=None, max_priority_fee_per_gas=None,
+                 access_list=(), max_fee_per_blob_gas=None, blob_hashes=None,
+                 authorization_list=None, tx_type=None):
+        self.sender = to_address(sender)
+        self.to = None if to is None or to == b"" or to == "" else to_address(to)
+        self.data = bytes.fromhex(data[2:] if data[:2] in ("0x", "0X") else data) \
+            if isinstance(data, str) else bytes(data)
+        self.value = int(value)
+        self.gas_limit = int(gas_limit)
+        self.nonce = None if nonce is None else int(nonce)
+        self.gas_price = gas_price
+        self.max_fee_per_gas = max_fee_per_gas
+        self.max_priority_fee_per_gas = max_priority_fee_per_gas
+        self.access_list = tuple((to_address(a), tuple(int(k) for k in keys))
+                                 for a, keys in (access_list or ()))
+        self.max_fee_per_blob_gas = max_fee_per_blob_gas
+        self.blob_hashes = None if blob_hashes is None else tuple(bytes(h) for h in blob_hashes)
+        self.authorization_list = None if authorization_list is None else tuple(
+            (int(c), to_address(a), int(n), int(y), int(r), int(s))
+            for c, a, n, y, r, s in authorization_list)
+        if tx_type is None:
+            if self.authorization_list is not None:
+                tx_type = 4
+            elif self.blob_hashes is not None or max_fee_per_blob_gas is not None:
+                tx_type = 3
+            elif max_fee_per_gas is not None or max_priority_fee_per_gas is not None:
+                tx_type = 2
+            elif self.access_list:
+                tx_type = 1
+            else:
+                tx_type = 0
+        self.tx_type = int(tx_type)
+
+    def __repr__(self):
+        return "Tx(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__) + ")"
+
+
+class Result:
+    """The outcome of a transaction (see docs/internals.md)."""
+
+    __slots__ = ("success", "halt", "output", "gas_used", "gas_refund", "logs",
+                 "created_address", "error")
+
+    def __init__(self, success, halt, output=b"", gas_used=0, gas_refund=0, logs=None,
+                 created_address=None, error=None):
+        self.success = success
+        self.halt = halt
+        self.output = output
+        self.gas_used = gas_used
+        self.gas_refund = gas_refund
+        self.logs = logs if logs is not None else []
+        self.created_address = created_address
+        self.error = error
+
+    def __repr__(self):
+        return (f"Result(success={self.success}, halt={self.halt!r}, gas_used={self.gas_used}, "
+                f"output=0x{self.output.hex()}, logs={len(self.logs)}, "
+                f"created_address={self.created_address!r}, error={self.error!r})")
+
+
+def to_address(a) -> bytes:
+    """An address as 20 bytes (from bytes, a hex string or an int)."""
+    if isinstance(a, (bytes, bytearray, memoryview)):
+        b = bytes(a)
+    elif isinstance(a, str):
+        b = bytes.fromhex(a[2:] if a[:2] in ("0x", "0X") else a)
+    elif isinstance(a, int):
+        b = a.to_bytes(20, "big")
+    else:
+        raise TypeError(f"not an address: {a!r}")
+    if len(b) != 20:
+        raise ValueError(f"an address has 20 bytes, not {len(b)}")
+    return b
+
+
+def _int(v):
+    return int(v, 16) if isinstance(v, str) else int(v)
+
+
+def fake_exponential(factor: int, numerator: int, denominator: int) -> int:
+    """EIP-4844: factor * e ** (numerator / denominator), approximated in integers."""
+    i = 1
+    output = 0
+    acc = factor * denominator
+    while acc > 0:
+        output += acc
+        acc = (acc * numerator) // (denominator * i)
+        i += 1
+    return output // denominator
+
+
+def _rlp_bytes(b: bytes) -> bytes:
+    if len(b) == 1 and b[0] < 0x80:
+        return b
+    if len(b) < 56:
+        return bytes([0x80 + len(b)]) + b
+    n = len(b).to_bytes((len(b).bit_length() + 7) // 8, "big")
+    return bytes([0xB7 + len(n)]) + n + b
+
+
+def _rlp_int(i: int) -> bytes:
+    return _rlp_bytes(i.to_bytes((i.bit_length() + 7) // 8, "big") if i else b"")
+
+
+def _rlp_list(items) -> bytes:
+    payload = b"".join(items)
+    if len(payload) < 56:
+        return bytes([0xC0 + len(payload)]) + payload
+    n = len(payload).to_bytes((len(payload).bit_length() + 7) // 8, "big")
+    return bytes([0xF7 + len(n)]) + n + payload
+
+
+def _keccak(bytes data) -> bytes:
+    cdef uint8_t out[32]
+    c_keccak256(<const uint8_t *>PyBytes_AS_STRING(data), len(data), out)
+    return PyBytes_FromStringAndSize(<char *>out, 32)
+
+
+def recover_authority(chain_id, address, nonce, y_parity, r, s):
+    """EIP-7702: the signer of an authorization, or None if the signature is invalid."""
+    if y_parity not in (0, 1) or not 0 < r < SECP256K1N or not 0 < s <= SECP256K1N // 2:
+        return None
+    msg = _keccak(b"\x05" + _rlp_list([_rlp_int(chain_id), _rlp_bytes(address),
+                                       _rlp_int(nonce)]))
+    try:
+        from coincurve import PublicKey
+        sig = r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([y_parity])
+        pub = PublicKey.from_signature_and_message(sig, msg, hasher=None)
+    except Exception:
+        return None
+    return _keccak(pub.format(compressed=False)[1:])[12:]
+
+
+cdef inline void int_to_u256(u256 *r, object v):
+    cdef bytes b = (v & U256_MAX).to_bytes(32, "big")
+    u256_from_be(r, <const uint8_t *>PyBytes_AS_STRING(b))
+
+
+cdef inline object u256_to_int(const u256 *a):
+    cdef uint8_t buf[32]
+    u256_to_be(buf, a)
+    return int.from_bytes(PyBytes_FromStringAndSize(<char *>buf, 32), "big")
+
+
+cdef inline const uint8_t *P(bytes b):
+    return <const uint8_t *>PyBytes_AS_STRING(b)
+
+
+cdef class EVM:
+    """An EVM: a journaled State, a fork Schedule, a block environment; ``transact`` runs a
+    transaction (see docs/internals.md "The EVM core")."""
+
+    cdef readonly State state
+    cdef Interpreter interp
+    cdef readonly int fork_id
+    cdef readonly object rules
+    cdef object _blob_schedule
+    cdef public object chain_id
+    cdef readonly object number, timestamp, coinbase, gas_limit, base_fee, prevrandao
+    cdef readonly object difficulty, excess_blob_gas, blob_base_fee
+
+    def __init__(self, fork="Osaka", chain_id=1, rules=None, backend=None,
+                 blob_schedule=None, state=None):
+        self.fork_id = fork_id(fork)
+        self.rules = rules
+        self.chain_id = int(chain_id)
+        self.state = state if state is not None else State(backend)
+        self.interp = Interpreter(self.state)
+        self._blob_schedule = self._parse_blob_schedule(blob_schedule)
+        fill_schedule(&self.interp.sched, self.fork_id, rules, self._blob_schedule)
+        self.number = 1
+        self.timestamp = 0
+        self.coinbase = ZERO_ADDRESS
+        self.gas_limit = 30_000_000
+        self.base_fee = 0
+        self.prevrandao = b"\x00" * 32
+        self.difficulty = 0
+        self.excess_blob_gas = 0
+        self._sync_block()
+
+    @property
+    def fork(self) -> str:
+        return fork_name(self.fork_id)
+
+    @staticmethod
+    def _parse_blob_schedule(bs):
+        if bs is None:
+            return None
+        if isinstance(bs, dict):
+            out = {}
+            for k, v in bs.items():
+                key = {"base_fee_update_fraction": "baseFeeUpdateFraction"}.get(k, k)
+                out[key] = _int(v)
+            return out
+        target, max_, fraction = bs
+        return {"target": _int(target), "max": _int(max_),
+                "baseFeeUpdateFraction": _int(fraction)}
+
+    # --- block environment -----------------------------------------------------------------
+    def set_block(self, *, number=None, timestamp=None, coinbase=None, gas_limit=None,
+                  base_fee=None, prevrandao=None, difficulty=None, excess_blob_gas=None,
+                  blob_schedule=None):
+        """Set any subset of the block environment.  ``blob_schedule`` overrides the fork's
+        blob schedule: ``(target, max, base_fee_update_fraction)`` or the fixtures' dict
+        ``{"target", "max", "baseFeeUpdateFraction"}``."""
+        if number is not None:
+            self.number = int(number)
+        if timestamp is not None:
+            self.timestamp = int(timestamp)
+        if coinbase is not None:
+            self.coinbase = to_address(coinbase)
+        if gas_limit is not None:
+            self.gas_limit = int(gas_limit)
+        if base_fee is not None:
+            self.base_fee = int(base_fee)
+        if prevrandao is not None:
+            if isinstance(prevrandao, int):
+                prevrandao = prevrandao.to_bytes(32, "big")
+            self.prevrandao = bytes(prevrandao).rjust(32, b"\x00")
+        if difficulty is not None:
+            self.difficulty = int(difficulty)
+        if excess_blob_gas is not None:
+            self.excess_blob_gas = int(excess_blob_gas)
+        if blob_schedule is not None:
+            self._blob_schedule = self._parse_blob_schedule(blob_schedule)
+            fill_schedule(&self.interp.sched, self.fork_id, self.rules, self._blob_schedule)
+        self._sync_block()
+
+    def _sync_block(self):
+        cdef Schedule *s = &self.interp.sched
+        cdef BlockEnv *b = &self.interp.block
+        memcpy(b.coinbase, P(self.coinbase), 20)
+        b.number = min(self.number, U64_MAX)
+        b.timestamp = min(self.timestamp, U64_MAX)
+        b.gas_limit = min(self.gas_limit, U64_MAX)
+        int_to_u256(&b.base_fee, self.base_fee)
+        u256_from_be(&b.prevrandao, P(self.prevrandao))
+        int_to_u256(&b.chain_id, self.chain_id)
+        if s.blob_gas_per_blob:
+            self.blob_base_fee = fake_exponential(s.blob_min_price, self.excess_blob_gas,
+                                                  s.blob_update_fraction)
+        else:
+            self.blob_base_fee = 0
+        int_to_u256(&b.blob_base_fee, self.blob_base_fee)
+
+    # --- state -----------------------------------------------------------------------------
+    def set_account(self, address, *, nonce=0, balance=0, code=b"", storage=None):
+        self.state.set_account(to_address(address), nonce=nonce, balance=balance, code=code,
+                               storage=storage)
+
+    def get_balance(self, address) -> int:
+        return (<object>self.state).get_balance(to_address(address))
+
+    def get_nonce(self, address) -> int:
+        return (<object>self.state).get_nonce(to_address(address))
+
+    def get_code(self, address) -> bytes:
+        return (<object>self.state).get_code(to_address(address))
+
+    def get_storage(self, address, slot) -> int:
+        return self.state.get_storage(to_address(address), int(slot))
+
+    def account_exists(self, address) -> bool:
+        return (<object>self.state).account_exists(to_address(address))
+
+    def dump(self) -> dict:
+        return self.state.dump()
+
+    # --- transactions ----------------------------------------------------------------------
+    def transact(self, tx, commit=True):
+        """Validate and run ``tx``; ``commit=False`` discards every change afterwards.
+        Raises InvalidTransaction (state unchanged) for an invalid transaction."""
+        v = self._validate(tx)
+        try:
+            result = self._process(tx, v)
+        except BaseException as exc:
+            self.state.discard_tx()
+            if not isinstance(exc, Exception):
+                raise
+            return Result(False, "error", error=f"{type(exc).__name__}: {exc}")
+        if commit:
+            self.state.commit_tx()
+        else:
+            self.state.discard_tx()
+        return result
+
+    def call(self, tx):
+        """Run ``tx`` without committing (``transact(tx, commit=False)``)."""
+        return self.transact(tx, commit=False)
+
+    cdef tuple _validate(self, tx):
+        """validate_transaction + check_transaction: returns the values processing needs."""
+        cdef Schedule *s = &self.interp.sched
+        cdef uint64_t acct_nonce
+        cdef u256 bal
+        cdef Code *code
+        t = tx.tx_type
+        if t < 0 or t > 4 or not (s.tx_types >> t) & 1:
+            raise InvalidTransaction(f"TYPE_{t}_TX_PRE_FORK",
+                                     f"type {t} transactions are not valid in {self.fork}")
+        sender = tx.sender
+        data = tx.data
+        gas = tx.gas_limit
+        # calculate_intrinsic_cost
+        zeros = data.count(0)
+        nonzero = len(data) - zeros
+        tokens = zeros + nonzero * 4
+        intrinsic = s.tx_base + zeros * s.tx_data_zero + nonzero * s.tx_data_nonzero
+        if tx.to is None:
+            intrinsic += s.tx_create + s.initcode_word * ((len(data) + 31) // 32)
+        if t >= 1:
+            for _, keys in tx.access_list:
+                intrinsic += s.tx_access_list_address + len(keys) * s.tx_access_list_storage_key
+        auths = tx.authorization_list or () if t == 4 else ()
+        intrinsic += s.auth_empty_account * len(auths)
+        floor = tokens * s.tx_floor_token + s.tx_base if s.tx_floor_token else 0
+        # validate_transaction
+        if gas < intrinsic:
+            raise InvalidTransaction("INTRINSIC_GAS_TOO_LOW",
+                                     f"gas limit {gas} < intrinsic gas {intrinsic}")
+        if gas < floor:
+            raise InvalidTransaction("INTRINSIC_GAS_BELOW_FLOOR_GAS_COST",
+                                     f"gas limit {gas} < calldata floor {floor}")
+        self.state.get_nonce(P(sender), &acct_nonce)
+        nonce = acct_nonce if tx.nonce is None else tx.nonce
+        if nonce >= U64_MAX:
+            raise InvalidTransaction("NONCE_IS_MAX", f"nonce {nonce} >= 2**64 - 1")
+        if tx.to is None and len(data) > s.max_initcode_size:
+            raise InvalidTransaction("INITCODE_SIZE_EXCEEDED",
+                                     f"initcode of {len(data)} bytes > {s.max_initcode_size}")
+        if s.tx_gas_cap and gas > s.tx_gas_cap:
+            raise InvalidTransaction("GAS_LIMIT_EXCEEDS_MAXIMUM",
+                                     f"gas limit {gas} > cap {s.tx_gas_cap} (EIP-7825)")
+        # check_transaction
+        if s.block_gas_limit_binds and gas > self.gas_limit:
+            raise InvalidTransaction("GAS_ALLOWANCE_EXCEEDED",
+                                     f"gas limit {gas} > block gas limit {self.gas_limit}")
+        blob_hashes = (tx.blob_hashes or ()) if t == 3 else ()
+        blob_gas = s.blob_gas_per_blob * len(blob_hashes)
+        if t == 3 and blob_gas > s.blob_gas_per_blob * s.blob_max:
+            raise InvalidTransaction("TYPE_3_TX_MAX_BLOB_GAS_ALLOWANCE_EXCEEDED",
+                                     f"{len(blob_hashes)} blobs > {s.blob_max} per block")
+        base_fee = self.base_fee
+        if t >= 2:
+            max_fee = base_fee if tx.max_fee_per_gas is None else int(tx.max_fee_per_gas)
+            max_prio = 0 if tx.max_priority_fee_per_gas is None \
+                else int(tx.max_priority_fee_per_gas)
+            if max_fee < max_prio:
+                raise InvalidTransaction("PRIORITY_GREATER_THAN_MAX_FEE_PER_GAS",
+                                         f"priority fee {max_prio} > max fee {max_fee}")
+            if max_fee < base_fee:
+                raise InvalidTransaction("INSUFFICIENT_MAX_FEE_PER_GAS",
+                                         f"max fee {max_fee} < base fee {base_fee}")
+            gas_price = min(max_prio, max_fee - base_fee) + base_fee
+            max_gas_fee = gas * max_fee
+        else:
+            price = base_fee if tx.gas_price is None else int(tx.gas_price)
+            if price < base_fee:
+                raise InvalidTransaction("INSUFFICIENT_MAX_FEE_PER_GAS",
+                                         f"gas price {price} < base fee {base_fee}")
+            gas_price = price
+            max_gas_fee = gas * price
+        blob_price = 0
+        if t == 3:
+            if len(blob_hashes) == 0:
+                raise InvalidTransaction("TYPE_3_TX_ZERO_BLOBS", "a blob transaction without blobs")
+            if len(blob_hashes) > s.blob_tx_max:
+                raise InvalidTransaction("TYPE_3_TX_BLOB_COUNT_EXCEEDED",
+                                         f"{len(blob_hashes)} blobs > {s.blob_tx_max} per tx")
+            for h in blob_hashes:
+                if len(h) != 32 or h[0] != 0x01:
+                    raise InvalidTransaction("TYPE_3_TX_INVALID_BLOB_VERSIONED_HASH",
+                                             f"versioned hash {h.hex()} is not KZG (0x01)")
+            blob_price = self.blob_base_fee
+            max_blob_fee = 0 if tx.max_fee_per_blob_gas is None else int(tx.max_fee_per_blob_gas)
+            if max_blob_fee < blob_price:
+                raise InvalidTransaction("INSUFFICIENT_MAX_FEE_PER_BLOB_GAS",
+                                         f"max fee per blob gas {max_blob_fee} < {blob_price}")
+            max_gas_fee += blob_gas * max_blob_fee
+        if t in (3, 4) and tx.to is None:
+            raise InvalidTransaction(f"TYPE_{t}_TX_CONTRACT_CREATION",
+                                     f"type {t} transactions cannot create contracts")
+        if t == 4 and not auths:
+            raise InvalidTransaction("TYPE_4_EMPTY_AUTHORIZATION_LIST",
+                                     "empty authorization list")
+        if s.check_nonce:
+            if acct_nonce > nonce:
+                raise InvalidTransaction("NONCE_MISMATCH_TOO_LOW",
+                                         f"nonce {nonce} < account nonce {acct_nonce}")
+            if acct_nonce < nonce:
+                raise InvalidTransaction("NONCE_MISMATCH_TOO_HIGH",
+                                         f"nonce {nonce} > account nonce {acct_nonce}")
+        self.state.get_balance(P(sender), &bal)
+        balance = u256_to_int(&bal)
+        need = (max_gas_fee if (s.check_balance and s.charge_fees) else 0) + tx.value
+        if max_gas_fee > U256_MAX and s.check_balance and s.charge_fees:
+            raise InvalidTransaction("GASLIMIT_PRICE_PRODUCT_OVERFLOW",
+                                     "gas limit * gas price overflows 256 bits")
+        if balance < need:
+            raise InvalidTransaction("INSUFFICIENT_ACCOUNT_FUNDS",
+                                     f"balance {balance} < {need} (max fees + value)")
+        if s.eip3607:
+            self.state.get_code(P(sender), &code)
+            if code.size and not (code.size == 23 and
+                                  (<bytes>(<char *>code.data)[:3]) == DELEGATION_MARKER):
+                raise InvalidTransaction("SENDER_NOT_EOA", "the sender has code (EIP-3607)")
+        return (intrinsic, floor, gas_price, blob_gas * blob_price, nonce, acct_nonce)
+
+    cdef object _process(self, tx, tuple v):
+        """process_transaction: charge, warm, authorize, run, refund, pay the coinbase."""
+        cdef Schedule *s = &self.interp.sched
+        cdef Interpreter it = self.interp
+        cdef State st = self.state
+        cdef Message m
+        cdef Outcome o
+        cdef u256 w
+        cdef uint64_t n
+        cdef Code *code
+        cdef int a
+        intrinsic, floor, gas_price, blob_fee, nonce, acct_nonce = v
+        sender = tx.sender
+        to = tx.to
+        gas = tx.gas_limit
+        base_fee = self.base_fee
+        charge = s.charge_fees
+        it.reset_tx()
+        # the transaction environment
+        memcpy(it.tx.origin, P(sender), 20)
+        int_to_u256(&it.tx.gas_price, gas_price)
+        hashes = b"".join(tx.blob_hashes or ()) if tx.tx_type == 3 else b""
+        it.blob_hashes = hashes
+        it.tx.blob_hashes = P(hashes)
+        it.tx.n_blob_hashes = len(hashes) // 32
+        # nonce and fees
+        st.set_nonce(P(sender), acct_nonce + 1)
+        if charge:
+            int_to_u256(&w, gas * gas_price + blob_fee)
+            st.sub_balance(P(sender), &w)
+        # EIP-2929/2930/3651 warm addresses and slots
+        if s.warm_coinbase:
+            st.warm_account(P(self.coinbase))
+        st.warm_account(P(sender))
+        for a in range(1, 0x101):
+            if s.precompile[a]:
+                pa = (<object>a).to_bytes(20, "big")
+                st.warm_account(P(pa))
+        if tx.tx_type >= 1:
+            for addr, keys in tx.access_list:
+                st.warm_account(P(addr))
+                for k in keys:
+                    int_to_u256(&w, k)
+                    st.warm_slot(P(addr), &w)
+        # the message
+        memset_message(&m)
+        memcpy(m.caller, P(sender), 20)
+        int_to_u256(&m.value, tx.value)
+        m.gas = min(gas - intrinsic, INT64_MAX)
+        m.depth = 0
+        m.should_transfer_value = 1
+        auth_refund = 0
+        data = tx.data
+        if to is None:
+            target = contract_address(sender, acct_nonce)
+            st.warm_account(P(target))
+            memcpy(m.target, P(target), 20)
+            memcpy(m.code_address, P(target), 20)
+            m.is_create = 1
+            m.code = P(data)
+            m.code_size = len(data)
+            m.jumpdests = NULL
+            # EIP-7610: collision with an account that has a nonce, code or storage
+            st.get_nonce(P(target), &n)
+            st.get_code(P(target), &code)
+            if n != 0 or code.size != 0 or st.account_has_storage(P(target)):
+                o.halt = H_CREATE_COLLISION
+                o.gas_left = 0
+                o.output = NULL
+                o.output_size = 0
+            else:
+                it.execute(&m, &o)
+        else:
+            target = to
+            st.warm_account(P(target))
+            if tx.tx_type == 4:
+                auth_refund = self._set_delegations(tx.authorization_list)
+            memcpy(m.target, P(target), 20)
+            memcpy(m.code_address, P(target), 20)
+            m.data = P(data)
+            m.data_size = len(data)
+            st.get_code(P(target), &code)
+            if s.delegation_eip7702 and code.size == 23 and \
+                    (<bytes>(<char *>code.data)[:3]) == DELEGATION_MARKER:
+                deleg = (<bytes>(<char *>code.data)[:23])[3:]
+                m.disable_precompiles = 1
+                st.warm_account(P(deleg))
+                memcpy(m.code_address, P(deleg), 20)
+                st.get_code(P(deleg), &code)
+            m.code = code.data
+            m.code_size = code.size
+            m.jumpdests = st.code_jumpdests(code) if code.size else NULL
+            it.execute(&m, &o)
+        success = o.halt < H_REVERT
+        output = PyBytes_FromStringAndSize(<const char *>o.output, o.output_size) \
+            if o.output_size else b""
+        # refunds (EIP-3529) and the calldata floor (EIP-7623)
+        used_before_refund = gas - o.gas_left
+        refund = min(used_before_refund // s.refund_quotient, auth_refund + it.refund)
+        gas_used = max(used_before_refund - refund, floor)
+        gas_left = gas - gas_used
+        if charge:
+            int_to_u256(&w, gas_left * gas_price)
+            st.add_balance(P(sender), &w)
+            int_to_u256(&w, gas_used * (gas_price - base_fee))
+            st.add_balance(P(self.coinbase), &w)
+        logs = it.take_logs() if success else []
+        return Result(success, halt_name(o.halt), output, gas_used, refund, logs,
+                      target if (to is None and success) else None, None)
+
+    cdef object _set_delegations(self, auths):
+        """EIP-7702 set_delegation: returns the refund for authorities that already exist."""
+        cdef Schedule *s = &self.interp.sched
+        cdef State st = self.state
+        cdef uint64_t n
+        cdef Code *code
+        refund = 0
+        for chain_id, address, nonce, y_parity, r, sig_s in auths:
+            if chain_id not in (self.chain_id, 0):
+                continue
+            if nonce >= U64_MAX:
+                continue
+            authority = recover_authority(chain_id, address, nonce, y_parity, r, sig_s)
+            if authority is None:
+                continue
+            st.warm_account(P(authority))
+            st.get_code(P(authority), &code)
+            if code.size and not (code.size == 23 and
+                                  (<bytes>(<char *>code.data)[:3]) == DELEGATION_MARKER):
+                continue
+            st.get_nonce(P(authority), &n)
+            if n != nonce:
+                continue
+            if st.account_exists(P(authority)):
+                refund += s.auth_empty_account - s.auth_base
+            new_code = b"" if address == ZERO_ADDRESS else DELEGATION_MARKER + address
+            st.set_code(P(authority), P(new_code), len(new_code))
+            st.set_nonce(P(authority), n + 1)
+        return refund
+
+
+cdef inline void memset_message(Message *m) noexcept:
+    memset(m, 0, sizeof(Message))
