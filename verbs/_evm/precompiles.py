@@ -5,6 +5,8 @@ targets an address in :func:`active_precompiles` of its fork. Every precompile
 charges its gas before doing any expensive work, and every failure, whether bad
 input, too little gas, or an unexpected exception inside a library, comes back
 as ``(False, gas, b"")``: all the gas offered is consumed and nothing escapes.
+Unexpected exceptions are logged (logger ``verbs._evm.precompiles``); set
+:data:`STRICT` to re-raise them instead (the tests do).
 
 Libraries
 ---------
@@ -13,7 +15,7 @@ Libraries
 - modexp: gmpy2's ``powmod`` when gmpy2 is installed, else Python's ``pow``
   (EIP-198, EIP-2565, EIP-7823, EIP-7883).
 - bn254 add/mul/pairing (EIP-196/197/1108): revm's implementation through
-  pyrevm when pyrevm is installed (about 50x faster), otherwise py_ecc's
+  pyrevm when pyrevm is installed (50-80x faster), otherwise py_ecc's
   ``optimized_bn128``. Input validation and gas are computed here either way.
 - blake2f (EIP-152): C, in ``blake2.h`` (module ``verbs._evm.blake2``).
 - KZG point evaluation (EIP-4844): a pairing check with py-arkworks-bls12381
