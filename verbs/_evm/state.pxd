@@ -87,6 +87,7 @@ cdef class State:
     cdef acct_t *_find_acct(self, const uint8_t *addr) except NULL nogil
     cdef acct_t *_acct_top(self, const uint8_t *addr, int *was_present) except NULL nogil
     cdef acct_t *_acct_for_write(self, const uint8_t *addr) except NULL nogil
+    cdef acct_t *_acct_journaled(self, const uint8_t *addr) except NULL nogil
     cdef jentry_t *_jpush(self, uint32_t kind) except NULL nogil
     cdef int _set_insert(self, vtable *t, uint32_t kind, const uint8_t *key) except -1 nogil
     cdef int _sload_inc(self, const uint8_t *addr, uint64_t inc, const u256 *key, u256 *out) except -1 nogil

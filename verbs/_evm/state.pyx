@@ -825,10 +825,14 @@ cdef class State:
 
     cdef acct_t *_acct_for_write(self, const uint8_t *addr) except NULL nogil:
         """The top-layer record of `addr`, journaled and marked touched, ready to modify."""
+        self._set_insert(&self.touched, J_TOUCH, addr)
+        return self._acct_journaled(addr)
+
+    cdef acct_t *_acct_journaled(self, const uint8_t *addr) except NULL nogil:
+        """The top-layer record of `addr`, journaled (not touched), ready to modify."""
         cdef int wp = 0
         cdef acct_t *a
         cdef jentry_t *j
-        self._set_insert(&self.touched, J_TOUCH, addr)
         a = self._acct_top(addr, &wp)
         j = self._jpush(J_ACCT)
         j.was_present = wp
@@ -1132,7 +1136,7 @@ cdef class State:
             if created:
                 (<u256 *>vt_val(&self.originals, e))[0] = cur
         if u256_is_zero(&cur) != u256_is_zero(value):
-            a = self._acct_for_write(addr)
+            a = self._acct_journaled(addr)     # storage does not "touch" (EIP-161)
             a.nz += -1 if u256_is_zero(value) else 1
         e = vt_insert_h(&self.top.slots, k, h, &created)
         if e == NULL:
@@ -1372,7 +1376,10 @@ cdef class State:
                 rec.nz += 1
 
     def set_storage(self, address, slot, value):
-        """Write one storage slot directly as committed state (outside any transaction)."""
+        """Write one storage slot directly as committed state (outside any transaction).
+
+        The account is created (empty) if it does not exist.
+        """
         cdef const uint8_t *a = _addr(address)
         cdef u256 k, v, cur
         cdef acct_t *rec
@@ -1387,6 +1394,7 @@ cdef class State:
         rec = self._acct_top(a, &wp)
         self._sload_inc(a, rec.inc, &k, &cur)
         rec = self._acct_top(a, &wp)
+        rec.status = ACC_LIVE
         if u256_is_zero(&cur) != u256_is_zero(&v):
             rec.nz += -1 if u256_is_zero(&v) else 1
         skey_make(sk, a, &k)
