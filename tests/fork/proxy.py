@@ -11,7 +11,8 @@ kind               effect on the request
                    sees a timeout)
 ``reset``          close the connection with a TCP RST, no answer
 ``status``         answer HTTP ``code`` (429, 500, 503, ...), optional ``retry_after`` header
-``rpc_error``      answer every call with a JSON-RPC error ``code``/``message``
+``rpc_error``      answer every call (or only those of method ``target``) with a JSON-RPC
+                   error ``code``/``message``
 ``malformed``      answer 200 with ``body`` (default: not JSON)
 ``missing_field``  forward, then delete ``field`` (default ``"result"``) from every answer
 ``null_result``    forward, then set ``result`` to ``null`` in every answer (``method`` only)
@@ -211,7 +212,7 @@ class FaultProxy:
                     headers["Retry-After"] = str(opts["retry_after"])
                 self._reply(handler, opts.get("code", 500), b"upstream trouble", headers)
                 return
-            elif kind == "rpc_error":
+            elif kind == "rpc_error" and opts.get("target") is None:
                 err = {"code": opts.get("code", -32000), "message": opts.get("message", "boom")}
                 out = [{"jsonrpc": "2.0", "id": m.get("id"), "error": err} for m in members]
                 self._reply(handler, 200, json.dumps(out if isinstance(doc, list)
@@ -225,7 +226,7 @@ class FaultProxy:
                 handler.close_connection = True
                 return
             raw = self._forward(body)
-            if kind in ("missing_field", "null_result", "drop_member", "chain_id"):
+            if kind in ("missing_field", "null_result", "drop_member", "chain_id", "rpc_error"):
                 answer = json.loads(raw)
                 items = answer if isinstance(answer, list) else [answer]
                 by_id = {m.get("id"): m.get("method") for m in members if isinstance(m, dict)}
@@ -235,6 +236,10 @@ class FaultProxy:
                         item.pop(opts.get("field", "result"), None)
                     elif kind == "null_result" and method == opts.get("target", method):
                         item["result"] = None
+                    elif kind == "rpc_error" and method == opts["target"]:
+                        item.pop("result", None)
+                        item["error"] = {"code": opts.get("code", -32000),
+                                         "message": opts.get("message", "boom")}
                     elif kind == "chain_id" and method == "eth_chainId":
                         item["result"] = hex(opts.get("value", 5))
                 if kind == "drop_member" and isinstance(answer, list) and answer:
