@@ -287,7 +287,9 @@ def test_nested_argument_paths_in_messages():
 
 def test_numpy_integers_and_bools_accepted():
     c = Codec(["uint64", "int8", "bool"])
-    assert c.encode([np.int64(7), np.int8(-3), np.bool_(True)]) == eth_abi.encode(["uint64", "int8", "bool"], [7, -3, True])
+    assert c.encode([np.int64(7), np.int8(-3), np.bool_(True)]) == eth_abi.encode(
+        ["uint64", "int8", "bool"], [7, -3, True]
+    )
     with pytest.raises(ValueError, match="out of range"):
         c.encode([np.int64(-1), 0, True])
 
@@ -355,7 +357,11 @@ def test_unknown_or_malformed_types_rejected(bad):
 
 def test_param_type_tuple_components_and_errors():
     t = codec.param_type(
-        {"name": "p", "type": "tuple[2][]", "components": [{"name": "a", "type": "uint8"}, {"name": "b", "type": "bool"}]}
+        {
+            "name": "p",
+            "type": "tuple[2][]",
+            "components": [{"name": "a", "type": "uint8"}, {"name": "b", "type": "bool"}],
+        }
     )
     assert t.type_str == "(uint8,bool)[2][]"
     with pytest.raises(ValueError, match="no 'components'"):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -55,15 +54,26 @@ def test_to_checksum_address_matches_eip55_vectors(checksummed):
 @pytest.mark.parametrize("checksummed", EIP55)
 def test_to_address_accepts_every_form(checksummed):
     raw = bytes.fromhex(checksummed[2:])
-    for form in (raw, bytearray(raw), memoryview(raw), checksummed, checksummed.lower(), "0x" + checksummed[2:].upper(),
-                 checksummed[2:].lower(), "0X" + checksummed[2:]):
+    for form in (
+        raw,
+        bytearray(raw),
+        memoryview(raw),
+        checksummed,
+        checksummed.lower(),
+        "0x" + checksummed[2:].upper(),
+        checksummed[2:].lower(),
+        "0X" + checksummed[2:],
+    ):
         out = utils.to_address(form)
         assert out == raw and type(out) is bytes
 
 
 def test_to_address_rejects_bad_checksum_naming_the_argument():
     bad = EIP55[0].replace("aAeb", "AAeb")
-    with pytest.raises(ValueError, match=r"sender: .* fails its EIP-55 checksum \(expected 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"):
+    with pytest.raises(
+        ValueError,
+        match=r"sender: .* fails its EIP-55 checksum \(expected 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+    ):
         utils.to_address(bad, "sender")
 
 
@@ -125,13 +135,20 @@ def test_keccak256_matches_pycryptodome():
 
 def test_encode_args_equals_eth_abi():
     args = [b"\x01" * 20, 5, "x"]
-    assert utils.encode_args(["address", "uint256", "string"], args) == eth_abi.encode(["address", "uint256", "string"], args)
+    assert utils.encode_args(["address", "uint256", "string"], args) == eth_abi.encode(
+        ["address", "uint256", "string"], args
+    )
     with pytest.raises(TypeError, match=r"expected 2 argument"):
         utils.encode_args(["int256", "int256"], [1])
 
 
 def test_encode_function_args_prepends_selector():
-    f_abi = {"name": "setValue", "type": "function", "inputs": [{"name": "x", "type": "int256"}], "outputs": []}
+    f_abi = {
+        "name": "setValue",
+        "type": "function",
+        "inputs": [{"name": "x", "type": "int256"}],
+        "outputs": [],
+    }
     out = utils.encode_function_args(f_abi, ["int256"], [-3])
     assert out == k256(b"setValue(int256)")[:4] + eth_abi.encode(["int256"], [-3])
 
@@ -169,7 +186,12 @@ def test_wrapped_cache_file_and_known_facts():
 
 
 def test_cache_to_file_roundtrip(tmp_path):
-    cache = (5, 7, [(b"\x01" * 20, (b"\x02" * 32, 3, b"\x04" * 32, b"\x60\x00"))], [(b"\x01" * 20, b"\x00" * 32, b"\x09" * 32)])
+    cache = (
+        5,
+        7,
+        [(b"\x01" * 20, (b"\x02" * 32, 3, b"\x04" * 32, b"\x60\x00"))],
+        [(b"\x01" * 20, b"\x00" * 32, b"\x09" * 32)],
+    )
     utils.cache_to_file(cache, tmp_path / "c.json")
     assert utils.cache_from_file(tmp_path / "c.json") == cache
 
@@ -207,7 +229,10 @@ def test_cache_from_file_names_the_file(tmp_path):
 
 def test_events_to_dataframe():
     pd = pytest.importorskip("pandas")
-    events = [(True, b"\x01\x02\x03\x04", [(b"\x00" * 20, b"")], 3, 0), (False, b"\xaa\xbb\xcc\xdd", [], 3, 1)]
+    events = [
+        (True, b"\x01\x02\x03\x04", [(b"\x00" * 20, b"")], 3, 0),
+        (False, b"\xaa\xbb\xcc\xdd", [], 3, 1),
+    ]
     df = utils.events_to_dataframe(events)
     assert isinstance(df, pd.DataFrame)
     assert list(df.columns) == ["success", "selector", "step", "sequence"]

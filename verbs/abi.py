@@ -296,7 +296,9 @@ class Function:
         """
         calldata = bytes(calldata)
         if calldata[:4] != self.selector:
-            raise ValueError(f"calldata selector 0x{calldata[:4].hex()} is not {self.signature}'s 0x{self.selector.hex()}")
+            raise ValueError(
+                f"calldata selector 0x{calldata[:4].hex()} is not {self.signature}'s 0x{self.selector.hex()}"
+            )
         return self._args.decode(calldata[4:])
 
     def transaction(
@@ -531,21 +533,25 @@ class Event:
         n_indexed = len(self._topic_codecs)
         if topics is None:
             if n_indexed:
-                raise ValueError(f"{self.name}: the log carries no topics, so its {n_indexed} indexed input(s) cannot be decoded")
+                raise ValueError(
+                    f"{self.name}: the log carries no topics, so its {n_indexed} indexed input(s) cannot be decoded"
+                )
             topics = () if self.anonymous else (self.topic,)
         topics = [bytes(t) for t in topics]
         if not self.anonymous:
             if not topics or topics[0] != self.topic:
                 first = f"0x{topics[0].hex()}" if topics else "none"
-                raise ValueError(f"log is not a {self.signature} event: topic0 is {first}, expected 0x{self.topic.hex()}")
+                raise ValueError(
+                    f"log is not a {self.signature} event: topic0 is {first}, expected 0x{self.topic.hex()}"
+                )
             topics = topics[1:]
         if len(topics) != n_indexed:
             raise ValueError(f"{self.signature}: expected {n_indexed} indexed topic(s), got {len(topics)}")
         values = iter(self._data.decode(data))
-        indexed_values = iter(
-            t if c is None else c.decode(t)[0] for c, t in zip(self._topic_codecs, topics)
-        )
-        return {name: next(indexed_values) if ix else next(values) for name, ix in zip(self.names, self.indexed)}
+        indexed_values = iter(t if c is None else c.decode(t)[0] for c, t in zip(self._topic_codecs, topics))
+        return {
+            name: next(indexed_values) if ix else next(values) for name, ix in zip(self.names, self.indexed)
+        }
 
 
 def _log_parts(log: typing.Any) -> typing.Tuple[typing.Optional[typing.Sequence[bytes]], bytes]:
@@ -621,7 +627,9 @@ class Error:
         """
         data = bytes(data)
         if data[:4] != self.selector:
-            raise ValueError(f"revert data selector 0x{data[:4].hex()} is not {self.signature}'s 0x{self.selector.hex()}")
+            raise ValueError(
+                f"revert data selector 0x{data[:4].hex()} is not {self.signature}'s 0x{self.selector.hex()}"
+            )
         return self._codec.decode(data[4:])
 
 
@@ -675,7 +683,9 @@ def _format_value(value: typing.Any) -> str:
     return repr(value)
 
 
-def decode_error(data: bytes, abi: typing.Any = None) -> typing.Optional[typing.Tuple[str, typing.Dict[str, typing.Any]]]:
+def decode_error(
+    data: bytes, abi: typing.Any = None
+) -> typing.Optional[typing.Tuple[str, typing.Dict[str, typing.Any]]]:
     """Decode revert data into an error name and its arguments.
 
     Parameters
@@ -784,7 +794,7 @@ def get_abi(name: str, abi: typing.List[typing.Dict]) -> type:
     grouped: typing.Dict[str, typing.List[typing.Dict]] = {}
     error_groups: typing.Dict[str, typing.List[typing.Dict]] = {}
     constructor = None
-    for i, a in enumerate(entries):
+    for a in entries:
         kind = a.get("type", "function")  # the ABI spec lets "type" default to function
         if kind == "constructor":
             constructor = a
@@ -880,7 +890,9 @@ def load_abi(abi_path: typing.Union[str, os.PathLike]) -> type:
             raise ValueError(f"{path}: not valid JSON: {exc}") from None
     if isinstance(data, dict):
         if "abi" not in data:
-            raise ValueError(f"{path}: expected an ABI list or an artifact with an 'abi' key, got an object with keys {sorted(data)[:8]}")
+            raise ValueError(
+                f"{path}: expected an ABI list or an artifact with an 'abi' key, got an object with keys {sorted(data)[:8]}"
+            )
         data = data["abi"]
         if isinstance(data, str):  # some tools store the ABI as a JSON string
             try:
@@ -888,7 +900,9 @@ def load_abi(abi_path: typing.Union[str, os.PathLike]) -> type:
             except json.JSONDecodeError as exc:
                 raise ValueError(f"{path}: 'abi' is a string that is not valid JSON: {exc}") from None
     if not isinstance(data, list):
-        raise ValueError(f"{path}: expected an ABI list or an artifact with an 'abi' key, got {type(data).__name__}")
+        raise ValueError(
+            f"{path}: expected an ABI list or an artifact with an 'abi' key, got {type(data).__name__}"
+        )
     try:
         return get_abi(name, data)
     except ValueError as exc:

@@ -270,10 +270,13 @@ def param_type(entry: typing.Mapping[str, typing.Any], where: str = "parameter")
         if not isinstance(comps, list):
             raise ValueError(f"{where}: tuple parameter {entry.get('name', '')!r} has no 'components' list")
         base = _tuple_of(
-            [param_type(c, f"{where}.{c.get('name', i) if isinstance(c, dict) else i}") for i, c in enumerate(comps)],
+            [
+                param_type(c, f"{where}.{c.get('name', i) if isinstance(c, dict) else i}")
+                for i, c in enumerate(comps)
+            ],
             [(c.get("name") or "") for c in comps],
         )
-        for dim in _parse_dims(type_str[len("tuple"):], type_str):
+        for dim in _parse_dims(type_str[len("tuple") :], type_str):
             base = _array_of(base, dim)
         return base
     try:
@@ -389,7 +392,9 @@ def _prepare(node: AbiType, value: typing.Any, path: str) -> typing.Any:
         return value
     if kind == "tuple":
         value = _as_seq(value, label, len(node.components))
-        return tuple(_prepare(c, v, _child_path(path, node, i)) for i, (c, v) in enumerate(zip(node.components, value)))
+        return tuple(
+            _prepare(c, v, _child_path(path, node, i)) for i, (c, v) in enumerate(zip(node.components, value))
+        )
     if kind == "array":
         value = _as_seq(value, label, node.size)
         item = node.components[0]
@@ -447,7 +452,9 @@ def _gen_encode(src: _Source, node: AbiType, var: str, path: str) -> typing.List
     kind = node.kind
     if kind == "uint":
         src.emit(f"if type({var}) is not int: {var} = _as_int({var}, {label})")
-        src.emit(f"if {var} < 0 or {var} >> {node.size}: raise _range_error({var}, {label}, 0, {(1 << node.size) - 1})")
+        src.emit(
+            f"if {var} < 0 or {var} >> {node.size}: raise _range_error({var}, {label}, 0, {(1 << node.size) - 1})"
+        )
         return [f"{var}.to_bytes(32, 'big')"]
     if kind == "int":
         lo, hi = -(1 << (node.size - 1)), (1 << (node.size - 1)) - 1
@@ -461,11 +468,15 @@ def _gen_encode(src: _Source, node: AbiType, var: str, path: str) -> typing.List
         src.emit(f"{var} = _W1 if {var} is True else _W0 if {var} is False else _bool_word({var}, {label})")
         return [var]
     if kind == "bytes":
-        src.emit(f"if type({var}) is not bytes or len({var}) > {node.size}: {var} = _check_bytes_n({var}, {label}, {node.size})")
+        src.emit(
+            f"if type({var}) is not bytes or len({var}) > {node.size}: {var} = _check_bytes_n({var}, {label}, {node.size})"
+        )
         return [f"{var}.ljust(32, b'\\x00')"]
     # tuple or fixed-size array: unpack and recurse
     n = len(node.components) if kind == "tuple" else node.size
-    src.emit(f"if type({var}) is not tuple and type({var}) is not list or len({var}) != {n}: _as_seq({var}, {label}, {n})")
+    src.emit(
+        f"if type({var}) is not tuple and type({var}) is not list or len({var}) != {n}: _as_seq({var}, {label}, {n})"
+    )
     children = [src.var() for _ in range(n)]
     src.emit(f"{', '.join(children)}, = {var}")
     parts: typing.List[str] = []
@@ -584,10 +595,14 @@ class Codec:
     ) -> None:
         if isinstance(types, (str, bytes)):
             raise TypeError(f"types must be a list of ABI types, got {types!r}")
-        self.types: typing.Tuple[AbiType, ...] = tuple(t if isinstance(t, AbiType) else parse_type(t) for t in types)
+        self.types: typing.Tuple[AbiType, ...] = tuple(
+            t if isinstance(t, AbiType) else parse_type(t) for t in types
+        )
         self.type_strs = [t.type_str for t in self.types]
         names = list(names or [])
-        self._paths = [repr(names[i]) if i < len(names) and names[i] else str(i) for i in range(len(self.types))]
+        self._paths = [
+            repr(names[i]) if i < len(names) and names[i] else str(i) for i in range(len(self.types))
+        ]
         self.prefix = bytes(prefix)
         n_words = sum(t.words for t in self.types if not t.is_dynamic)
         self.is_fast = all(t.is_fast for t in self.types) and n_words <= MAX_FAST_WORDS
@@ -613,14 +628,20 @@ class Codec:
         src.emit(f"if len(args) != {n}: raise _count_error(args)")
         if n == 0:
             src.emit("return _prefix")
-            return _compile(src, "encode", {"_prefix": self.prefix, "_count_error": self._count_error, "_as_args": _as_args})
+            return _compile(
+                src,
+                "encode",
+                {"_prefix": self.prefix, "_count_error": self._count_error, "_as_args": _as_args},
+            )
         args = [src.var() for _ in range(n)]
         src.emit(f"{', '.join(args)}, = args")
         parts = ["_prefix"] if self.prefix else []
         for t, var, path in zip(self.types, args, self._paths):
             parts.extend(_gen_encode(src, t, var, path))
         src.emit(f"return b''.join(({', '.join(parts)},))")
-        return _compile(src, "encode", {"_prefix": self.prefix, "_count_error": self._count_error, "_as_args": _as_args})
+        return _compile(
+            src, "encode", {"_prefix": self.prefix, "_count_error": self._count_error, "_as_args": _as_args}
+        )
 
     def _build_decoder(self) -> typing.Callable[[bytes], typing.Tuple[typing.Any, ...]]:
         src = _Source()
@@ -690,7 +711,9 @@ class Codec:
         try:
             raw = eth_abi.decode(self.type_strs, data)
         except (eth_abi.exceptions.DecodingError, UnicodeDecodeError, OverflowError, ValueError) as exc:
-            raise DecodeError(f"cannot decode ({','.join(self.type_strs)}) from {len(data)} bytes: {exc}") from None
+            raise DecodeError(
+                f"cannot decode ({','.join(self.type_strs)}) from {len(data)} bytes: {exc}"
+            ) from None
         return tuple(_post(t, v) for t, v in zip(self.types, raw))
 
 

@@ -55,10 +55,14 @@ ExecutionResult = typing.Tuple[typing.Optional[bytes], typing.List[Log], int]
 class Env(typing.Protocol):
     """What :mod:`verbs.abi` needs of a simulation environment."""
 
-    def call(self, sender: bytes, contract_address: bytes, encoded_args: bytes, value: int) -> ExecutionResult:
+    def call(
+        self, sender: bytes, contract_address: bytes, encoded_args: bytes, value: int
+    ) -> ExecutionResult:
         """Run a call without committing its changes."""
 
-    def execute(self, sender: bytes, contract_address: bytes, encoded_args: bytes, value: int) -> ExecutionResult:
+    def execute(
+        self, sender: bytes, contract_address: bytes, encoded_args: bytes, value: int
+    ) -> ExecutionResult:
         """Run a call and commit its changes."""
 
     def deploy_contract(self, deployer: bytes, contract_name: str, bytecode: bytes) -> bytes:

@@ -282,7 +282,10 @@ def cache_to_json(cache: verbs.types.Cache) -> typing.List:
     """
     timestamp, block_number, accounts, storage = cache
     accounts_json = [
-        [bytes(address).hex(), [bytes(info[0]).hex(), int(info[1]), bytes(info[2]).hex(), bytes(info[3]).hex()]]
+        [
+            bytes(address).hex(),
+            [bytes(info[0]).hex(), int(info[1]), bytes(info[2]).hex(), bytes(info[3]).hex()],
+        ]
         for address, info in accounts
     ]
     storage_json = [[bytes(a).hex(), bytes(s).hex(), bytes(v).hex()] for a, s, v in storage]
@@ -343,7 +346,9 @@ def cache_from_json(cache_json: typing.Any) -> verbs.types.Cache:
     storage = []
     for i, entry in enumerate(storage_json):
         if not isinstance(entry, (list, tuple)) or len(entry) != 3:
-            raise ValueError(f"cache JSON: storage entry {i} must be [address, slot, value], got {entry!r:.120}")
+            raise ValueError(
+                f"cache JSON: storage entry {i} must be [address, slot, value], got {entry!r:.120}"
+            )
         storage.append(tuple(_cache_hex(x, f"storage entry {i}") for x in entry))
     return (timestamp, block_number, accounts, storage)
 
@@ -443,7 +448,10 @@ def _find_compiler() -> typing.Optional[typing.List[str]]:
     if npx:
         try:
             probe = subprocess.run(
-                [npx, "--no", "-p", "solc", "solcjs", "--version"], capture_output=True, text=True, timeout=120
+                [npx, "--no", "-p", "solc", "solcjs", "--version"],
+                capture_output=True,
+                text=True,
+                timeout=120,
             )
         except (OSError, subprocess.TimeoutExpired):
             return None
@@ -458,7 +466,9 @@ def _compiler_version(cmd: typing.List[str]) -> str:
     return match.group(1) if match else out.strip()
 
 
-def process_contract(contract_path: str, solc_version: typing.Optional[str] = None) -> typing.List[typing.Dict]:
+def process_contract(
+    contract_path: str, solc_version: typing.Optional[str] = None
+) -> typing.List[typing.Dict]:
     """Compile a Solidity file and return its contracts' ABIs and bytecode.
 
     Uses ``solc`` on PATH, else solc-js (``solcjs`` on PATH or ``npx
@@ -498,7 +508,10 @@ def process_contract(contract_path: str, solc_version: typing.Optional[str] = No
     if solc_version is not None:
         found = _compiler_version(cmd)
         if found != solc_version.lstrip("v"):
-            warnings.warn(f"process_contract: asked for solc {solc_version}, using {found} ({' '.join(cmd)})")
+            warnings.warn(
+                f"process_contract: asked for solc {solc_version}, using {found} ({' '.join(cmd)})",
+                stacklevel=2,
+            )
     base = os.path.dirname(path)
     source_name = os.path.basename(path)
     with open(path) as f:
@@ -518,12 +531,16 @@ def process_contract(contract_path: str, solc_version: typing.Optional[str] = No
     text = proc.stdout
     try:
         # solc-js may print notes (e.g. about SMT solvers) before the JSON
-        output = json.loads(text[text.index("{"):])
+        output = json.loads(text[text.index("{") :])
     except (ValueError, json.JSONDecodeError):
-        raise RuntimeError(f"compiling {contract_path} failed: {proc.stderr.strip() or proc.stdout.strip()}") from None
+        raise RuntimeError(
+            f"compiling {contract_path} failed: {proc.stderr.strip() or proc.stdout.strip()}"
+        ) from None
     errors = [e for e in output.get("errors", []) if e.get("severity") == "error"]
     if errors:
         messages = "\n".join(e.get("formattedMessage", e.get("message", "")) for e in errors)
         raise RuntimeError(f"compiling {contract_path} failed:\n{messages}")
     contracts = output.get("contracts", {}).get(source_name, {})
-    return [dict(name=name, abi=c["abi"], bin=c["evm"]["bytecode"]["object"]) for name, c in contracts.items()]
+    return [
+        dict(name=name, abi=c["abi"], bin=c["evm"]["bytecode"]["object"]) for name, c in contracts.items()
+    ]
