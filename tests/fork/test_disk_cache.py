@@ -184,3 +184,16 @@ def test_cache_file_never_contains_the_node_url(erc20_chain, tmp_path):
         if path.is_file():
             assert b"SECRET123" not in path.read_bytes()
     assert "SECRET123" not in repr(b)
+
+
+def test_a_backend_dropped_without_close_still_saves_what_it_fetched(erc20_chain, tmp_path):
+    import gc
+    chain = erc20_chain
+    b = RPCBackend(chain.url, block_number=chain.blocks[0], cache_dir=tmp_path)
+    b.storage(chain.token, 4242)
+    path = b.cache_path
+    del b
+    gc.collect()
+    assert (chain.token, 4242) in DiskCache(tmp_path).load(chain.chain_id,
+                                                           chain.blocks[0]).storage
+    assert path.exists()

@@ -230,3 +230,11 @@ def test_error_messages_do_not_leak_the_url_path(proxy):
     with pytest.raises(RPCHTTPError) as info:
         c.call("eth_chainId")
     assert "SECRETKEY" not in str(info.value)
+
+
+def test_a_closed_keep_alive_connection_is_reopened_at_once(proxy):
+    c = client(proxy.url)
+    c.call("eth_chainId")
+    proxy.inject("reset")  # hits the kept-alive connection, as an idle-timeout close would
+    assert c.call("eth_chainId") == "0x7a69"
+    assert (c.stats.reconnects, c.stats.retries, c.stats.round_trips) == (1, 0, 3)

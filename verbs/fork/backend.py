@@ -85,12 +85,31 @@ def _slot(s: Union[int, bytes]) -> int:
     return s
 
 
-def _flush_at_exit(ref: "weakref.ref[RPCBackend]") -> None:
-    backend = ref()
-    if backend is not None:
+class _Unsaved:
+    """What was fetched from the node and is not on disk yet.
+
+    It holds no reference to the backend, so that ``weakref.finalize`` can save it when the
+    backend is garbage-collected or at interpreter exit.
+    """
+
+    def __init__(self, disk: Optional[DiskCache], block: BlockEnv):
+        self.disk = disk
+        self.data = CacheData(block)
+        self.dirty = False
+        self.lock = threading.Lock()
+
+    def save(self) -> Optional[Path]:
+        with self.lock:
+            if self.disk is None or not self.dirty:
+                return None
+            path = self.disk.save(self.data)
+            self.dirty = False
+            return path
+
+    def save_quietly(self) -> None:
         try:
-            backend.flush()
-        except Exception as exc:  # never fail interpreter exit over a cache
+            self.save()
+        except Exception as exc:  # never fail a collection or interpreter exit over a cache
             warnings.warn(f"could not save the fork cache: {exc}", CacheWarning)
 
 
@@ -169,11 +188,9 @@ class RPCBackend:
         self._disk = None if cache_dir is False else DiskCache(
             None if cache_dir is None or cache_dir is True else cache_dir)
         self._disk_data: Optional[CacheData] = None
-        self._dirty = False
         self._accounts: Dict[bytes, Tuple[int, int, bytes]] = {}
         self._storage: Dict[Tuple[bytes, int], int] = {}
         self._hashes: Dict[int, bytes] = {}
-        self._fetched = CacheData.__new__(CacheData)  # filled once the block is known
         self.memory_hits = 0
         self.disk_hits = 0
         self.last_access_list_error: Optional[RPCError] = None
@@ -182,8 +199,8 @@ class RPCBackend:
         if block_env is None:
             block_env = self._fetch_header(node_url, block_number, chain_id)
         self.block_env: BlockEnv = block_env
-        self._fetched = CacheData(block_env)
-        self._finalizer = weakref.finalize(self, _flush_at_exit, weakref.ref(self))
+        self._unsaved = _Unsaved(self._disk, block_env)
+        weakref.finalize(self, self._unsaved.save_quietly)
 
     # ---------------------------------------------------------------- creation
     def _open_from_disk(self, url, block_number, chain_id, trust) -> Optional[BlockEnv]:
@@ -335,13 +352,12 @@ class RPCBackend:
             parsed_slots.append(((a, s), codec.parse_word(results[base + j], "storage value",
                                                            m, p)))
         # record only once everything parsed: a bad answer leaves no partial state behind
-        for a, info in parsed_accounts:
-            self._accounts[a] = info
-            self._fetched.accounts[a] = info
-        for key, value in parsed_slots:
-            self._storage[key] = value
-            self._fetched.storage[key] = value
-        self._dirty = True
+        with self._unsaved.lock:
+            for a, info in parsed_accounts:
+                self._accounts[a] = self._unsaved.data.accounts[a] = info
+            for key, value in parsed_slots:
+                self._storage[key] = self._unsaved.data.storage[key] = value
+            self._unsaved.dirty = True
 
     # ---------------------------------------------------------------- lookups
     def _known_account(self, address: bytes) -> bool:
@@ -434,8 +450,9 @@ class RPCBackend:
             got = codec.parse_quantity(header.get("number"), "number", *call)
             if got != number:
                 raise RPCMalformedResponse(f"asked for block {number}, got {got}", *call)
-            self._hashes[number] = self._fetched.block_hashes[number] = h
-            self._dirty = True
+            with self._unsaved.lock:
+                self._hashes[number] = self._unsaved.data.block_hashes[number] = h
+                self._unsaved.dirty = True
             return h
 
     # ---------------------------------------------------------------- prefetch
@@ -550,7 +567,9 @@ class RPCBackend:
     def flush(self) -> Optional[Path]:
         """Merge what was fetched from the node into the disk cache file (atomically).
 
-        Called by :meth:`close`, on leaving a ``with`` block and at interpreter exit.
+        Called by :meth:`close`, on leaving a ``with`` block, when the backend is
+        garbage-collected and at interpreter exit (not in a ``fork()``-ed worker that ends
+        with ``os._exit``, as multiprocessing's do: call it there).
 
         Returns
         -------
@@ -558,11 +577,7 @@ class RPCBackend:
             The file written, or ``None`` (disk cache off, or nothing new).
         """
         with self._lock:
-            if self._disk is None or not self._dirty:
-                return None
-            path = self._disk.save(self._fetched)
-            self._dirty = False
-            return path
+            return self._unsaved.save()
 
     def close(self) -> None:
         """Flush the disk cache and close the connection."""

@@ -110,7 +110,10 @@ class RPCStats:
     round_trips : int
         HTTP requests sent, retries included (a batch is one).
     retries : int
-        HTTP requests that were re-sends after a retryable failure.
+        HTTP requests that were re-sends after a retryable failure (with a backoff pause).
+    reconnects : int
+        Immediate re-sends because the node had closed an idle keep-alive connection
+        (counted in ``round_trips``, not in ``retries``).
     errors : int
         Logical sends that ended in an exception.
     bytes_sent, bytes_received : int
@@ -123,6 +126,7 @@ class RPCStats:
     batches: int = 0
     round_trips: int = 0
     retries: int = 0
+    reconnects: int = 0
     errors: int = 0
     bytes_sent: int = 0
     bytes_received: int = 0
@@ -136,7 +140,7 @@ class RPCStats:
 
     def reset(self) -> None:
         """Set every counter back to zero."""
-        for name in ("requests", "batches", "round_trips", "retries", "errors",
+        for name in ("requests", "batches", "round_trips", "retries", "reconnects", "errors",
                      "bytes_sent", "bytes_received"):
             setattr(self, name, 0)
         self.methods.clear()
@@ -365,28 +369,45 @@ class RPCClient:
             except OSError:
                 pass
 
+    def _exchange(self, conn, body: bytes, deadline: float):
+        conn.request("POST", self._path, body=body, headers=self._headers)
+        resp = conn.getresponse()
+        chunks = []
+        while True:
+            if time.monotonic() > deadline:
+                raise socket.timeout("answer not complete within the total timeout")
+            chunk = resp.read(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        raw = b"".join(chunks)
+        expected = resp.getheader("Content-Length")
+        if expected is not None and expected.isdigit() and len(raw) < int(expected):
+            raise http.client.IncompleteRead(raw, int(expected) - len(raw))
+        if resp.will_close:
+            self._drop_connection()
+        return resp, raw
+
     def _post(self, body: bytes, timeout: float, deadline: float, method, params):
         with self._lock:
             self.stats.round_trips += 1
             self.stats.bytes_sent += len(body)
         try:
             conn = self._connection(timeout)
-            conn.request("POST", self._path, body=body, headers=self._headers)
-            resp = conn.getresponse()
-            chunks = []
-            while True:
-                if time.monotonic() > deadline:
-                    raise socket.timeout("answer not complete within the total timeout")
-                chunk = resp.read(65536)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-            raw = b"".join(chunks)
-            expected = resp.getheader("Content-Length")
-            if expected is not None and expected.isdigit() and len(raw) < int(expected):
-                raise http.client.IncompleteRead(raw, int(expected) - len(raw))
-            if resp.will_close:
+            reused = conn.sock is not None
+            try:
+                resp, raw = self._exchange(conn, body, deadline)
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError,
+                    ConnectionAbortedError):
+                if not reused:
+                    raise
+                # the node closed an idle keep-alive connection: reconnect once, at once
                 self._drop_connection()
+                with self._lock:
+                    self.stats.reconnects += 1
+                    self.stats.round_trips += 1
+                    self.stats.bytes_sent += len(body)
+                resp, raw = self._exchange(self._connection(timeout), body, deadline)
         except (socket.timeout, TimeoutError) as exc:
             raise _Retryable(RPCTimeoutError(
                 f"timed out after {timeout:.3g} s waiting for {self.endpoint}: {exc}",
