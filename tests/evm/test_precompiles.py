@@ -742,6 +742,12 @@ def test_point_evaluation_rejects_malformed_input():
         versioned_hash(commitment) + word(1) + word(c + P.BLS_MODULUS) + commitment + G1_INFINITY,
         point_evaluation_input(commitment, 1, c, b"\x80" + bytes(47)),  # compressed flag, x = 0
         point_evaluation_input(commitment, 1, c, bytes(48)),  # uncompressed flag
+        # infinity flag with other bits set: arkworks alone would read these as infinity
+        point_evaluation_input(commitment, 1, c, b"\xc0" + bytes(46) + b"\x01"),
+        point_evaluation_input(commitment, 1, c, b"\xe0" + bytes(47)),  # sign bit on infinity
+        point_evaluation_input(commitment, 1, c, b"\x40" + bytes(47)),  # no compression bit
+        # x >= p with the compression flag
+        point_evaluation_input(commitment, 1, c, (P.BLS12_P | (1 << 383)).to_bytes(48, "big")),
     ]
     for data in cases:
         assert P.run_precompile(0x0A, data, 60000, CANCUN) == (False, 60000, b"")

@@ -359,6 +359,11 @@ def blake2f(data: bytes, gas: int, fork: int) -> tuple[int, bytes]:
 # 0x0a KZG point evaluation
 # ---------------------------------------------------------------------------
 
+BLS12_P = int(
+    "1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f624"
+    "1eabfffeb153ffffb9feffffffffaaab",
+    16,
+)
 BLS_MODULUS = 0x73EDA753299D7D483339D80809A1D80553BDA402FFFE5BFEFFFFFFFF00000001
 FIELD_ELEMENTS_PER_BLOB = 4096
 #: [tau]G2 of the EIP-4844 mainnet trusted setup (g2_monomial[1]), compressed.
@@ -373,10 +378,26 @@ _POINT_EVALUATION_OUTPUT = FIELD_ELEMENTS_PER_BLOB.to_bytes(32, "big") + BLS_MOD
 _tau_g2 = None
 
 
+_G1_COMPRESSED_INFINITY = b"\xc0" + bytes(47)
+
+
 def _kzg_g1(b: bytes):
-    """A compressed G1 point (commitment or proof), checked to be in G1."""
+    """A compressed G1 point (commitment or proof), checked to be in G1.
+
+    The flags are checked here, strictly as in the ZCash encoding that the KZG
+    spec uses: the compression bit must be set, and the point at infinity has
+    exactly one encoding (0xc0 then zeros); arkworks alone is more lenient.
+    """
     from py_arkworks_bls12381 import G1Point
 
+    if len(b) != 48 or not b[0] & 0x80:
+        raise PrecompileFailure("KZG G1 point not in compressed form")
+    if b[0] & 0x40:
+        if b != _G1_COMPRESSED_INFINITY:
+            raise PrecompileFailure("non-canonical encoding of the point at infinity")
+        return G1Point.identity()
+    if int.from_bytes(b, "big") & ((1 << 381) - 1) >= BLS12_P:
+        raise PrecompileFailure("KZG G1 x coordinate >= field modulus")
     try:
         return G1Point.from_compressed_bytes(b)
     except Exception as exc:  # arkworks raises a plain exception for bad points
@@ -424,11 +445,6 @@ def point_evaluation(data: bytes, gas: int, fork: int) -> tuple[int, bytes]:
 # 0x0b - 0x11 BLS12-381 (EIP-2537)
 # ---------------------------------------------------------------------------
 
-BLS12_P = int(
-    "1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f624"
-    "1eabfffeb153ffffb9feffffffffaaab",
-    16,
-)
 
 # EIP-2537 MSM discounts (per mille) for k = 1..128 pairs; the last entry also
 # holds for every larger k.
