@@ -535,3 +535,19 @@ def test_unknown_entry_types_are_ignored_and_type_defaults_to_function():
         ],
     )
     assert a.f.selector == k256(b"f()")[:4]
+
+
+def test_functions_events_errors_pickle(erc20):
+    import pickle
+
+    a, _ = erc20
+    for obj in (a.transfer, a.Transfer, a.errors["InsufficientBalance"], a.constructor):
+        clone = pickle.loads(pickle.dumps(obj))
+        assert type(clone) is type(obj)
+    assert pickle.loads(pickle.dumps(a.transfer)).encode([b"\x01" * 20, 1]) == a.transfer.encode([b"\x01" * 20, 1])
+
+
+def test_empty_output_explains_itself(erc20):
+    a, _ = erc20
+    with pytest.raises(DecodeError, match=r"balanceOf\(address\) returned no data.*contract at that address"):
+        a.balanceOf.decode(b"")

@@ -378,3 +378,16 @@ def test_module_level_encode_decode():
     data = codec.encode(["uint256", "string"], [1, "a"])
     assert data == eth_abi.encode(["uint256", "string"], [1, "a"])
     assert codec.decode(["uint256", "string"], data) == (1, "a")
+
+
+def test_codecs_pickle_and_rebuild_their_fast_path():
+    import pickle
+
+    for types in (["address", "uint256"], ["string", "uint8"]):
+        c = Codec(types, ["a", "b"], prefix=b"\x01\x02\x03\x04")
+        c2 = pickle.loads(pickle.dumps(c))
+        assert c2.is_fast == c.is_fast
+        args = [b"\x01" * 20, 5] if types[0] == "address" else ["x", 5]
+        assert c2.encode(args) == c.encode(args)
+        with pytest.raises(ValueError, match=r"argument 'b'"):
+            c2.encode([args[0], -1])

@@ -273,6 +273,11 @@ class Function:
         verbs.codec.DecodeError
             If ``output`` is malformed for the output types.
         """
+        if not output and self._output_types and output is not None:
+            raise codec.DecodeError(
+                f"{self.signature} returned no data, expected ({','.join(self.outputs)}) "
+                "(is there a contract at that address?)"
+            )
         return self._out.decode(output)
 
     def decode_input(self, calldata: bytes) -> typing.Tuple[typing.Any, ...]:

@@ -600,6 +600,7 @@ class Codec:
         )
         self.type_strs = [t.type_str for t in self.types]
         names = list(names or [])
+        self._names = names
         self._paths = [
             repr(names[i]) if i < len(names) and names[i] else str(i) for i in range(len(self.types))
         ]
@@ -610,6 +611,10 @@ class Codec:
         if self.is_fast:
             self.encode = self._build_encoder()  # type: ignore[method-assign]
             self.decode = self._build_decoder()  # type: ignore[method-assign]
+
+    def __reduce__(self) -> typing.Tuple[typing.Any, ...]:
+        # the generated functions are rebuilt, not pickled
+        return (Codec, (self.types, self._names, self.prefix))
 
     def __repr__(self) -> str:
         return f"Codec(({','.join(self.type_strs)}), fast={self.is_fast})"
