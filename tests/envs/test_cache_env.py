@@ -63,10 +63,16 @@ def test_cache_misses_are_counted(dai_cache):
 def test_strict_cache_raises_naming_the_slot(dai_cache):
     env = envs.EmptyEnvRandom(1, cache=dai_cache, strict_cache=True)
     dai = abi.get_abi("DAI", ERC20_VIEWS)
+    caller = utils.ZERO_ADDRESS  # in the cache
+    assert dai.decimals.call(env, caller, DAI, [])[0][0] == 18
     holder = utils.int_to_address(424242)
     with pytest.raises((RevertError, CacheMissError)) as info:
+        dai.balanceOf.call(env, caller, DAI, [holder])
+    assert DAI.hex() in str(info.value).lower() and "slot" in str(info.value)
+    # an account the cache does not hold is named too
+    with pytest.raises((RevertError, CacheMissError)) as info:
         dai.balanceOf.call(env, holder, DAI, [holder])
-    assert DAI.hex() in str(info.value).lower()
+    assert holder.hex() in str(info.value).lower()
 
 
 def test_raw_cache_file_loads(data_dir):

@@ -6,7 +6,7 @@ import pytest
 from verbs import envs, utils
 from verbs.envs import Snapshot
 
-from .conftest import INITIAL_VALUE
+INITIAL_VALUE = 101  # the constructor argument of the `deployed` fixture
 
 
 def test_env_from_snapshot_sees_state_and_block(deployed):

@@ -9,30 +9,29 @@ import verbs
 from verbs import utils
 from verbs.sim.batch_runner import BatchError, SampleError, batch_run, to_dataframe
 
-from .test_sim import Agent
 
 
 @pytest.fixture(scope="module")
-def token_snapshot(erc20_example):
+def token_snapshot(erc20_example, token_agent):
     token_abi, bytecode = erc20_example
     env = verbs.EmptyEnvRandom(1234)
     admin = utils.int_to_address(99999999)
     env.create_account(admin, int(1e19))
     token = token_abi.constructor.deploy(env, admin, bytecode, [int(1e19)])
-    return env.export_snapshot(), token, token_abi, admin
+    return env.export_snapshot(), token, token_abi, admin, token_agent
 
 
-def sim_func(env, seed, n_steps, *, n_agents, token, token_abi, admin):
-    agents = [Agent(i + 100, token, token_abi, n_agents) for i in range(n_agents)]
+def sim_func(env, seed, n_steps, *, n_agents, token, token_abi, admin, agent_type):
+    agents = [agent_type(i + 100, token, token_abi, n_agents) for i in range(n_agents)]
     token_abi.transfer.execute(env, admin, token, [agents[0].address, int(1e19)])
     return verbs.sim.Sim(seed, env, agents).run(n_steps, show_progress=False)
 
 
 def run(token_snapshot, **kw):
-    snapshot, token, token_abi, admin = token_snapshot
+    snapshot, token, token_abi, admin, agent_type = token_snapshot
     return batch_run(sim_func, n_steps=5, n_samples=3,
                      parameters_samples=[dict(n_agents=3), dict(n_agents=5)],
-                     snapshot=snapshot, token=token, token_abi=token_abi, admin=admin,
+                     snapshot=snapshot, token=token, token_abi=token_abi, admin=admin, agent_type=agent_type,
                      show_progress=False, **kw)
 
 

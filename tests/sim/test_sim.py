@@ -8,27 +8,7 @@ from verbs import sim, utils
 N_AGENTS = 10
 
 
-class Agent(sim.BaseAgent):
-    def __init__(self, i, token, abi, n_agents):
-        self.address = utils.int_to_address(i)
-        self.token = token
-        self.abi = abi
-        self.n_agents = n_agents
-        self.balance = 0
-
-    def update(self, rng, env):
-        self.balance = self.abi.balanceOf.call(env, self.address, self.token, [self.address])[0][0]
-        if self.balance > 0:
-            receiver = utils.int_to_address(int(rng.choice(self.n_agents)) + 100)
-            return [self.abi.transfer.transaction(self.address, self.token,
-                                                  [receiver, min(self.balance, 100_000)])]
-        return []
-
-    def record(self, env):
-        return self.balance
-
-
-def basic_sim(erc20_example, seed, n_steps=20):
+def basic_sim(erc20_example, Agent, seed, n_steps=20):
     token_abi, bytecode = erc20_example
     env = verbs.envs.EmptyEnvRandom(1234)
     admin = utils.int_to_address(99999999)
@@ -42,8 +22,8 @@ def basic_sim(erc20_example, seed, n_steps=20):
     return records, balances, env
 
 
-def test_basic_sim_conserves_supply_and_spreads_tokens(erc20_example):
-    records, balances, env = basic_sim(erc20_example, 101)
+def test_basic_sim_conserves_supply_and_spreads_tokens(erc20_example, token_agent):
+    records, balances, env = basic_sim(erc20_example, token_agent, 101)
     assert records.shape == (20, N_AGENTS)
     assert sum(balances) == int(1e19)
     assert sum(b > 0 for b in balances) > 1
@@ -51,10 +31,10 @@ def test_basic_sim_conserves_supply_and_spreads_tokens(erc20_example):
     assert len(env.get_event_history()) + len(env.get_last_events()) > 0
 
 
-def test_basic_sim_is_reproducible(erc20_example):
-    r1, b1, _ = basic_sim(erc20_example, 7)
-    r2, b2, _ = basic_sim(erc20_example, 7)
-    r3, b3, _ = basic_sim(erc20_example, 8)
+def test_basic_sim_is_reproducible(erc20_example, token_agent):
+    r1, b1, _ = basic_sim(erc20_example, token_agent, 7)
+    r2, b2, _ = basic_sim(erc20_example, token_agent, 7)
+    r3, b3, _ = basic_sim(erc20_example, token_agent, 8)
     assert (r1 == r2).all() and b1 == b2
     assert b1 != b3
 

@@ -89,7 +89,7 @@ class CacheBackend:
         self.block_number = int(block_number)
         self.strict = bool(strict)
         self.accounts: typing.Dict[bytes, typing.Tuple[int, int, bytes]] = {}
-        self.storage: typing.Dict[bytes, typing.Dict[int, int]] = {}
+        self.slots: typing.Dict[bytes, typing.Dict[int, int]] = {}
         for entry in accounts:
             try:
                 address, (balance, nonce, code_hash, code) = entry
@@ -107,22 +107,33 @@ class CacheBackend:
             except (TypeError, ValueError):
                 raise ValueError(f"cache: malformed storage entry {entry!r:.120}") from None
             address = _address(address, "storage address")
-            self.storage.setdefault(address, {})[_le_int(slot, "slot")] = _le_int(value, "value")
+            self.slots.setdefault(address, {})[_le_int(slot, "slot")] = _le_int(value, "value")
+        self._loading = False
         self._missed_accounts: typing.List[bytes] = []
         self._missed_slots: typing.List[typing.Tuple[bytes, int]] = []
 
     def load_into(self, evm) -> None:
-        """Write every cached account and slot into ``evm``'s state."""
-        for address, (balance, nonce, code) in self.accounts.items():
-            evm.set_account(address, nonce=nonce, balance=balance, code=code,
-                            storage=self.storage.get(address))
-        for address, slots in self.storage.items():
-            if address not in self.accounts:
-                evm.set_account(address, storage=slots)
+        """Write every cached account and slot into ``evm``'s state.
+
+        Slots are written one by one, so that a slot the cache does not hold still reaches
+        this backend (and is counted as a miss) instead of reading as a known zero.
+        """
+        self._loading = True
+        try:
+            for address, (balance, nonce, code) in self.accounts.items():
+                evm.set_account(address, nonce=nonce, balance=balance, code=code)
+            state = evm.state
+            for address, slots in self.slots.items():
+                for slot, value in slots.items():
+                    state.set_storage(address, slot, value)
+        finally:
+            self._loading = False
 
     # ---------------------------------------------------------------- Backend interface
     def basic(self, address: bytes):
         """An account the cache does not hold: empty (or an error when strict)."""
+        if self._loading:
+            return None
         if self.strict:
             raise CacheMissError(f"account 0x{address.hex()} is not in the cache")
         self._missed_accounts.append(address)
@@ -130,6 +141,8 @@ class CacheBackend:
 
     def storage(self, address: bytes, slot: int) -> int:
         """A slot the cache does not hold: zero (or an error when strict)."""
+        if self._loading:
+            return 0
         if self.strict:
             raise CacheMissError(
                 f"storage slot {slot:#x} of 0x{address.hex()} is not in the cache"
