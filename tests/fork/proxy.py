@@ -117,6 +117,11 @@ class FaultProxy:
             def log_message(self, *args):  # quiet
                 pass
 
+            def setup(self):
+                super().setup()
+                # no Nagle: a reply in two writes would wait for the client's delayed ACK
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
             def do_POST(self):
                 proxy._handle(self)
 
@@ -169,14 +174,11 @@ class FaultProxy:
     @staticmethod
     def _reply(handler, status: int, body: bytes, headers: Optional[Dict[str, str]] = None,
                content_length: Optional[int] = None) -> None:
-        handler.send_response(status)
-        handler.send_header("Content-Type", "application/json")
-        handler.send_header("Content-Length", str(len(body) if content_length is None
-                                                  else content_length))
-        for k, v in (headers or {}).items():
-            handler.send_header(k, v)
-        handler.end_headers()
-        handler.wfile.write(body)
+        lines = [f"HTTP/1.1 {status} {http.client.responses.get(status, 'Status')}",
+                 "Content-Type: application/json",
+                 f"Content-Length: {len(body) if content_length is None else content_length}"]
+        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        handler.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)  # one write
         handler.wfile.flush()
 
     def _handle(self, handler) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-import warnings
 
 import pytest
 

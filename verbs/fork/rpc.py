@@ -30,7 +30,7 @@ import socket
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 from urllib.parse import unquote, urlsplit
 
 from verbs.fork.errors import (
@@ -344,7 +344,8 @@ class RPCClient:
                            f"limits: {policy.max_attempts} attempts, {policy.total_timeout} s)",)
         raise last_error
 
-    def _connection(self, timeout: float) -> http.client.HTTPConnection:
+    def _connection(self, timeout: float) -> Tuple[http.client.HTTPConnection, bool]:
+        """This thread's connection and whether it was opened just now."""
         conn = getattr(self._local, "conn", None)
         if conn is not None and getattr(self._local, "pid", None) != os.getpid():
             # inherited through fork(): the socket is shared with the parent, never use it
@@ -352,13 +353,16 @@ class RPCClient:
         if conn is None:
             cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
             conn = cls(self._host, self._port, timeout=timeout)
+            conn.connect()
+            # requests are small: send at once rather than wait for a delayed ACK (Nagle)
+            conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self._local.conn = conn
             self._local.pid = os.getpid()
-        else:
-            conn.timeout = timeout
-            if conn.sock is not None:
-                conn.sock.settimeout(timeout)
-        return conn
+            return conn, True
+        conn.timeout = timeout
+        if conn.sock is not None:
+            conn.sock.settimeout(timeout)
+        return conn, False
 
     def _drop_connection(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -393,13 +397,12 @@ class RPCClient:
             self.stats.round_trips += 1
             self.stats.bytes_sent += len(body)
         try:
-            conn = self._connection(timeout)
-            reused = conn.sock is not None
+            conn, fresh = self._connection(timeout)
             try:
                 resp, raw = self._exchange(conn, body, deadline)
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError,
                     ConnectionAbortedError):
-                if not reused:
+                if fresh:
                     raise
                 # the node closed an idle keep-alive connection: reconnect once, at once
                 self._drop_connection()
@@ -407,7 +410,7 @@ class RPCClient:
                     self.stats.reconnects += 1
                     self.stats.round_trips += 1
                     self.stats.bytes_sent += len(body)
-                resp, raw = self._exchange(self._connection(timeout), body, deadline)
+                resp, raw = self._exchange(self._connection(timeout)[0], body, deadline)
         except (socket.timeout, TimeoutError) as exc:
             raise _Retryable(RPCTimeoutError(
                 f"timed out after {timeout:.3g} s waiting for {self.endpoint}: {exc}",
