@@ -210,3 +210,12 @@ def test_export_cache_has_the_original_verbs_shape_and_byte_orders(erc20_chain, 
     assert read_storage_entry(storage[0]) == (chain.token, chain.balance_key(a),
                                               chain.balances[block][a])
     assert storage[0][1] == chain.balance_key(a).to_bytes(32, "little")
+
+
+def test_block_env_reads_as_a_mapping_too(erc20_chain, tmp_path):
+    env = backend(erc20_chain, erc20_chain.blocks[0], tmp_path).block_env
+    assert env["chain_id"] == env.chain_id and env.get("excess_blob_gas") == env.excess_blob_gas
+    assert env.get("no_such_field", 7) == 7
+    assert dict(env)["number"] == erc20_chain.blocks[0]
+    with pytest.raises(KeyError):
+        env["no_such_field"]

@@ -12,6 +12,9 @@ from verbs.fork.errors import RPCMalformedResponse
 class BlockEnv:
     """The header fields of the pinned block that the EVM's block environment needs.
 
+    Fields read as attributes (``env.chain_id``) or as a mapping (``env["chain_id"]``,
+    ``env.get("excess_blob_gas")``, ``dict(env)``).
+
     Fields a block of an older fork lacks are ``None`` (never a made-up zero): ``base_fee``
     before London, ``excess_blob_gas``/``blob_gas_used`` before Cancun.
 
@@ -78,6 +81,20 @@ class BlockEnv:
             excess_blob_gas=opt_q("excessBlobGas"),
             blob_gas_used=opt_q("blobGasUsed"),
         )
+
+    # read access as a mapping too (``env["chain_id"]``, ``env.get("base_fee")``)
+    def __getitem__(self, key: str) -> Any:
+        if key not in self.__dataclass_fields__:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The field ``key``, or ``default`` if there is no such field."""
+        return getattr(self, key) if key in self.__dataclass_fields__ else default
+
+    def keys(self):
+        """The field names."""
+        return self.__dataclass_fields__.keys()
 
     def set_block_kwargs(self) -> Dict[str, Any]:
         """Keywords for ``verbs._evm.core.EVM.set_block`` (absent fee fields given as 0)."""
