@@ -6,7 +6,6 @@ the reason, except under ``CI=true``, where they fail.
 """
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import shutil
@@ -14,7 +13,6 @@ import socket
 import subprocess
 import sys
 import time
-import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -25,18 +23,7 @@ REPO = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("VERBS_SHARED", REPO.parent / "shared"))
 ARTIFACT = SHARED / "contracts" / "build" / "SimpleERC20.opt.json"
 
-# verbs.fork depends on nothing else in verbs. While the package's __init__ cannot import yet
-# (it imports the compiled EVM core), load verbs.fork on its own so these tests still run.
-try:
-    importlib.import_module("verbs")
-except ImportError:  # pragma: no cover - only while the core is missing
-    for name in [n for n in sys.modules if n == "verbs" or n.startswith("verbs.")]:
-        del sys.modules[name]
-    _stub = types.ModuleType("verbs")
-    _stub.__path__ = [str(REPO / "verbs")]
-    sys.modules["verbs"] = _stub
-
-from verbs.fork.rpc import RetryPolicy, RPCClient  # noqa: E402
+from verbs.fork.rpc import RetryPolicy, RPCClient
 
 
 def _load_proxy_module():

@@ -491,8 +491,9 @@ class RPCBackend:
                         gas: Optional[int] = None) -> List[Tuple[bytes, List[int]]]:
         """Prefetch what a transaction will touch, from the node's ``eth_createAccessList``.
 
-        Where the node does not offer ``eth_createAccessList`` (or it fails for this
-        transaction), only ``sender`` and ``to`` are prefetched and the error is kept in
+        ``sender``, ``to`` and the block's coinbase are prefetched too (the node's access list
+        leaves them out; the EVM reads them). Where the node does not offer
+        ``eth_createAccessList`` (or it fails for this transaction), only those are prefetched and the error is kept in
         :attr:`last_access_list_error`.
 
         Parameters
@@ -529,7 +530,7 @@ class RPCBackend:
         except RPCError as exc:
             self.last_access_list_error = exc
         accounts = [sender_b] + ([to_b] if to_b is not None else [])
-        accounts += [a for a, _ in access]
+        accounts += [a for a, _ in access] + [self.block_env.coinbase]  # EIP-3651 warms it
         slots = [(a, s) for a, keys in access for s in keys]
         self.prefetch(accounts, slots)
         return access
