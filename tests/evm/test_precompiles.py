@@ -886,6 +886,89 @@ def test_bls_map_to_curve_matches_py_ecc():
         False, 23800, b"")
 
 
+class _Rejected(Exception):
+    pass
+
+
+def _spec_fp(d: bytes) -> int:
+    v = int.from_bytes(d, "big")
+    if v >= bls.field_modulus:
+        raise _Rejected
+    return v
+
+
+def _spec_g1(d: bytes, subgroup: bool):
+    x, y = _spec_fp(d[:64]), _spec_fp(d[64:128])
+    if x == 0 and y == 0:
+        return bls.Z1
+    point = (bls.FQ(x), bls.FQ(y), bls.FQ.one())
+    if not bls.is_on_curve(point, bls.b):
+        raise _Rejected
+    if subgroup and not bls.is_inf(bls.multiply(point, bls.curve_order)):
+        raise _Rejected
+    return point
+
+
+def _spec_g2(d: bytes, subgroup: bool):
+    x0, x1, y0, y1 = (_spec_fp(d[i : i + 64]) for i in range(0, 256, 64))
+    if x0 == x1 == y0 == y1 == 0:
+        return bls.Z2
+    point = (bls.FQ2((x0, x1)), bls.FQ2((y0, y1)), bls.FQ2.one())
+    if not bls.is_on_curve(point, bls.b2):
+        raise _Rejected
+    if subgroup and not bls.is_inf(bls.multiply(point, bls.curve_order)):
+        raise _Rejected
+    return point
+
+
+def bls_reference(address: int, d: bytes) -> bytes | None:
+    """EIP-2537 G1ADD, G2ADD and single-pair MSMs with py_ecc, as the execution specs do."""
+    try:
+        if address == 0x0B and len(d) == 256:
+            return bls_g1(bls.add(_spec_g1(d[:128], False), _spec_g1(d[128:], False)))
+        if address == 0x0D and len(d) == 512:
+            return bls_g2(bls.add(_spec_g2(d[:256], False), _spec_g2(d[256:], False)))
+        if address == 0x0C and len(d) == 160:
+            k = int.from_bytes(d[128:], "big") % bls.curve_order
+            return bls_g1(bls.multiply(_spec_g1(d[:128], True), k))
+        if address == 0x0E and len(d) == 288:
+            k = int.from_bytes(d[256:], "big") % bls.curve_order
+            return bls_g2(bls.multiply(_spec_g2(d[:256], True), k))
+    except _Rejected:
+        pass
+    return None
+
+
+@pytest.mark.parametrize("address", [0x0B, 0x0C, 0x0D, 0x0E])
+def test_bls_mutated_inputs_agree_with_py_ecc(address):
+    rng = random.Random(address)
+    a, q = bls_g1(bls.multiply(bls.G1, 3)), bls_g2(bls.multiply(bls.G2, 5))
+    seed = {0x0B: a + bls_g1_outside_subgroup(), 0x0C: a + word(9),
+            0x0D: q + bytes(256), 0x0E: q + word(9)}[address]
+    edges = [0, 1, bls.field_modulus - 1, bls.field_modulus, 2**384, 2**512 - 1]
+    outcomes = set()
+    for _ in range(25):
+        d = bytearray(seed)
+        kind = rng.randrange(5)
+        if kind == 4:  # the first point becomes the point at infinity
+            size = 128 if address in (0x0B, 0x0C) else 256
+            d[:size] = bytes(size)
+        elif kind == 0:
+            d[rng.randrange(len(d))] ^= 1 << rng.randrange(8)
+        elif kind == 1:
+            i = rng.randrange(0, len(d) - 32, 64)
+            d[i : i + 64] = rng.choice(edges).to_bytes(64, "big")
+        elif kind == 2:
+            d = d[: rng.randrange(len(d))]
+        else:
+            d[rng.randrange(len(d))] = rng.randrange(256)
+        expected = bls_reference(address, bytes(d))
+        ok, _, out = P.run_precompile(address, bytes(d), 10**6, PRAGUE)
+        assert (ok, out if ok else None) == (expected is not None, expected), bytes(d).hex()
+        outcomes.add(ok)
+    assert outcomes == {True, False}  # the mutations reached both outcomes
+
+
 # =============================================================================================
 # 0x100 P256VERIFY
 # =============================================================================================
