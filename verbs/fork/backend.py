@@ -34,6 +34,7 @@ Requests per operation (first use, nothing cached)
 """
 from __future__ import annotations
 
+import operator
 import os
 import threading
 import warnings
@@ -175,8 +176,17 @@ class RPCBackend:
         if not node_url:
             raise ForkConfigError(
                 "no node URL: pass node_url=... or set the ETH_RPC_URL environment variable")
-        if block_number is not None and (not isinstance(block_number, int) or block_number < 0):
-            raise ForkConfigError(f"block_number must be a non-negative int, got {block_number!r}")
+        if block_number is not None:
+            given = block_number
+            try:
+                if isinstance(given, bool):
+                    raise TypeError
+                block_number = operator.index(given)  # ints, numpy ints
+            except TypeError:
+                block_number = -1
+            if block_number < 0:
+                raise ForkConfigError(
+                    f"block_number must be a non-negative int or None, got {given!r}")
         if policy is None:
             policy = RetryPolicy(timeout=timeout, max_attempts=max_attempts,
                                  total_timeout=total_timeout)
