@@ -79,12 +79,13 @@ def worker_main() -> int:
         for i in range(start, len(cases)):
             send({"begin": i})
             case = cases[i]
+            t0 = time.perf_counter()
             try:
                 res = run_case(case)
                 passed, reason = res.passed, res.reason
             except BaseException as exc:  # noqa: BLE001 - never let one case end the worker
                 passed, reason = False, f"unexpected exception {type(exc).__name__}: {exc}"
-            send({"end": i, "passed": passed, "reason": reason})
+            send({"end": i, "passed": passed, "reason": reason, "t": time.perf_counter() - t0})
             cases[i] = None  # free memory of big legacy files as we go
         send({"done": 1})
     return 0
@@ -110,6 +111,7 @@ class RunResult:
     """Outcome of a run: per-case verdicts and the case lists per file."""
 
     results: dict = field(default_factory=dict)  # test_id -> (fork, passed, reason)
+    seconds: dict = field(default_factory=dict)  # test_id -> seconds the case took
     ids: dict = field(default_factory=dict)  # file -> [(test_id, fork)]
     wall: float = 0.0
 
@@ -269,6 +271,7 @@ def run_files(
         if idx < len(w.ids):
             tid, fk = w.ids[idx]
             rr.results[tid] = (fk, False, reason)
+            rr.seconds[tid] = time.monotonic() - w.started
         if idx + 1 < len(w.ids):
             pending.appendleft((path, idx + 1))
 
@@ -315,6 +318,7 @@ def run_files(
                 elif "end" in msg:
                     tid, fk = w.ids[msg["end"]]
                     rr.results[tid] = (fk, bool(msg["passed"]), msg["reason"])
+                    rr.seconds[tid] = float(msg.get("t", 0.0))
                     w.current = None
                     w.next_index = msg["end"] + 1
                 elif "done" in msg:
@@ -386,9 +390,19 @@ def main(argv: Optional[list[str]] = None) -> int:
             per_file[rel] = {
                 "total": len(lst),
                 "passed": sum(1 for tid, _ in lst if rr.results.get(tid, (0, False))[1]),
+                "seconds": round(sum(rr.seconds.get(tid, 0.0) for tid, _ in lst), 3),
             }
         Path(args.summary).write_text(
-            json.dumps({"per_fork": per_fork, "per_file": per_file, "wall_s": rr.wall}, indent=1)
+            json.dumps(
+                {
+                    "per_fork": per_fork,
+                    "per_file": per_file,
+                    "wall_s": rr.wall,
+                    "case_seconds": sum(rr.seconds.values()),
+                    "slowest": sorted(((round(t, 2), tid) for tid, t in rr.seconds.items()), reverse=True)[:40],
+                },
+                indent=1,
+            )
         )
     for f in FORKS:
         p, t = per_fork[f]["passed"], per_fork[f]["total"]
