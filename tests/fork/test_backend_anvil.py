@@ -219,3 +219,28 @@ def test_block_env_reads_as_a_mapping_too(erc20_chain, tmp_path):
     assert dict(env)["number"] == erc20_chain.blocks[0]
     with pytest.raises(KeyError):
         env["no_such_field"]
+
+
+def test_threads_sharing_a_backend_get_correct_values(erc20_chain, tmp_path):
+    import threading
+    chain = erc20_chain
+    block = chain.blocks[-1]
+    b = backend(chain, block, tmp_path)
+    errors, results = [], {}
+
+    def work(i):
+        try:
+            for h in chain.accounts:
+                results[(i, h)] = b.storage(chain.token, chain.balance_key(h))
+            b.storage(chain.token, 1000 + i)
+        except Exception as exc:  # collected, asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert errors == [] and not any(t.is_alive() for t in threads)
+    assert all(v == chain.balances[block][h] for (_, h), v in results.items())
+    assert len(results) == 6 * len(chain.accounts)
