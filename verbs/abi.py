@@ -129,6 +129,7 @@ class Constructor:
         self.inputs = [t.type_str for t in self._types]
         self.input_names = [p.get("name") or "" for p in params]
         self._codec = codec.Codec(self._types, self.input_names)
+        self._errors: typing.Dict[str, Error] = {}  # the custom errors of its ABI (get_abi)
 
     def __repr__(self) -> str:
         return f"<Constructor {self.name}({','.join(self.inputs)})>"
@@ -175,7 +176,38 @@ class Constructor:
         """
         encoded_args = self.encode([] if args is None else args)
         deployer = utils.to_address(deployer, "deployer")
-        return env.deploy_contract(deployer, self.name, utils.hex_to_bytes(bytecode) + encoded_args)
+        with _decoding_errors(self._errors):
+            return env.deploy_contract(
+                deployer, self.name, utils.hex_to_bytes(bytecode) + encoded_args
+            )
+
+
+class _DecodingErrors:
+    """Re-decode the reason of a :class:`verbs.envs.RevertError` with an ABI's custom errors
+    (the env only knows ``Error(string)`` and ``Panic(uint256)``)."""
+
+    __slots__ = ("errors",)
+
+    def __init__(self, errors):
+        self.errors = errors
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc is not None and self.errors and getattr(exc, "data", None):
+            from verbs.envs.errors import RevertError
+
+            if isinstance(exc, RevertError) and decode_error(exc.data) is None:
+                reason = decode_revert(exc.data, self.errors)
+                if reason is not None and not reason.startswith("unknown error"):
+                    exc.reason = reason
+                    exc.args = (exc.args[0].replace(decode_revert(exc.data), reason),) + exc.args[1:]
+        return False
+
+
+def _decoding_errors(errors) -> _DecodingErrors:
+    return _DecodingErrors(errors)
 
 
 class Function:
@@ -215,6 +247,7 @@ class Function:
         if not isinstance(abi, dict):
             raise ValueError(f"ABI function entry must be an object, got {abi!r:.80}")
         self.name = _entry_name(abi, "function")
+        self._errors: typing.Dict[str, Error] = {}  # the custom errors of its ABI (get_abi)
         in_params = _params(abi, "inputs", self.name)
         out_params = _params(abi, "outputs", self.name)
         self._input_types = _parse(in_params, f"{self.name} input")
@@ -355,7 +388,9 @@ class Function:
     def _run(self, method: typing.Callable, sender, address, args, value):
         sender = utils.to_address(sender, "sender")
         address = utils.to_address(address, "address")
-        result, logs, gas = method(sender, address, self._in.encode(args), value)
+        encoded = self._in.encode(args)
+        with _decoding_errors(self._errors):
+            result, logs, gas = method(sender, address, encoded, value)
         decoded = None if result is None else self._out.decode(result)
         return decoded, logs, gas
 
@@ -834,6 +869,9 @@ def get_abi(name: str, abi: typing.List[typing.Dict]) -> type:
         methods["constructor"] = Constructor(name, constructor if constructor is not None else {"inputs": []})
     except (ValueError, TypeError) as exc:
         raise ValueError(f"ABI of {name!r}: constructor: {exc}") from None
+    for member in methods.values():
+        if isinstance(member, (Function, Constructor)):
+            member._errors = errors
     return type(name, (), methods)
 
 

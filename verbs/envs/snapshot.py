@@ -113,7 +113,7 @@ class Snapshot:
         return cls(state, block, step)
 
     def __reduce__(self):
-        return (Snapshot.from_bytes, (self.to_bytes(),))
+        return (_snapshot_from_bytes, (self.to_bytes(),))
 
     def save(self, path: typing.Union[str, os.PathLike]) -> None:
         """Write the snapshot to a file (atomically: a temporary file, then a rename)."""
@@ -128,3 +128,8 @@ class Snapshot:
         """Read a snapshot written by :meth:`save`."""
         with open(path, "rb") as f:
             return cls.from_bytes(f.read())
+
+
+def _snapshot_from_bytes(data: bytes) -> Snapshot:
+    """Unpickle a :class:`Snapshot` (a module-level function, so pickles name it)."""
+    return Snapshot.from_bytes(data)

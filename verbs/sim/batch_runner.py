@@ -183,7 +183,7 @@ def _run_pool(job: _Job, tasks, n_workers: int, on_result) -> None:
         _INHERITED_JOB = job
     else:
         ctx = multiprocessing.get_context("spawn")
-        pickled_job = pickle.dumps(job)
+        pickled_job = _dumps(job)
     pending = list(reversed(tasks))
     workers: typing.List[_Worker] = []
     try:
@@ -242,7 +242,7 @@ def _run_dask(client, job: _Job, tasks, on_result) -> None:
     from dask.distributed import as_completed
 
     key = uuid.uuid4().hex
-    [job_future] = client.scatter([pickle.dumps(job)], broadcast=True)
+    [job_future] = client.scatter([_dumps(job)], broadcast=True)
     futures = {}
     for index, params, seed in tasks:
         fut = client.submit(_dask_run, key, job_future, params, seed, pure=False)
@@ -255,6 +255,16 @@ def _run_dask(client, job: _Job, tasks, on_result) -> None:
             result = SampleError(f"{type(exc).__module__}.{type(exc).__qualname__}", str(exc),
                                  traceback.format_exc(), params, seed)
         on_result(index, result)
+
+
+def _dumps(obj) -> bytes:
+    """Pickle ``obj`` for another process: cloudpickle where installed (it also handles
+    functions and classes made at run time, such as ABI types), else the standard pickle."""
+    try:
+        import cloudpickle
+    except ImportError:  # pragma: no cover - dask brings cloudpickle
+        return pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    return cloudpickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 # --------------------------------------------------------------------------- API
