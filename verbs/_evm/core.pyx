@@ -323,7 +323,14 @@ cdef class EVM:
     def transact(self, tx, commit=True):
         """Validate and run ``tx``; ``commit=False`` discards every change afterwards.
         Raises InvalidTransaction (state unchanged) for an invalid transaction."""
-        v = self._validate(tx)
+        try:
+            v = self._validate(tx)
+        except InvalidTransaction:
+            self.state.discard_tx()
+            raise
+        except Exception as exc:      # a Backend that failed while validating
+            self.state.discard_tx()
+            return Result(False, "error", error=f"{type(exc).__name__}: {exc}")
         try:
             result = self._process(tx, v)
         except BaseException as exc:
