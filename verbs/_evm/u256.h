@@ -252,6 +252,50 @@ static inline uint64_t u256__div_2by1(uint64_t hi, uint64_t lo, uint64_t d, uint
 #endif
 }
 
+/* Division by an invariant normalised divisor with a precomputed reciprocal
+ * (N. Moller and T. Granlund, "Improved division by invariant integers", IEEE Trans. Computers
+ * 2011, algorithms 4 and 6). */
+
+/* floor((2^192 - 1) / (d1, d0)) - 2^64, for d1 with its top bit set */
+static inline uint64_t u256__reciprocal_3by2(uint64_t d1, uint64_t d0) {
+    uint64_t unused;
+    uint64_t v = u256__div_2by1(~d1, UINT64_MAX, d1, &unused);   /* floor((2^128-1)/d1) - 2^64 */
+    uint64_t p = d1 * v + d0;
+    if (p < d0) {
+        v--;
+        if (p >= d1) { v--; p -= d1; }
+        p -= d1;
+    }
+    u256__u128 t = (u256__u128)v * d0;
+    uint64_t th = (uint64_t)(t >> 64), tl = (uint64_t)t;
+    p += th;
+    if (p < th) {
+        v--;
+        if (p > d1 || (p == d1 && tl >= d0)) v--;
+    }
+    return v;
+}
+
+/* (u2, u1, u0) / (d1, d0) with (u2, u1) < (d1, d0) and d1's top bit set; v from
+ * u256__reciprocal_3by2. Returns the quotient digit and stores the 128-bit remainder. */
+static inline uint64_t u256__div_3by2(uint64_t u2, uint64_t u1, uint64_t u0, uint64_t d1, uint64_t d0,
+                                      uint64_t v, uint64_t *r1_out, uint64_t *r0_out) {
+    u256__u128 q = (u256__u128)v * u2 + (((u256__u128)u2 << 64) | u1);
+    uint64_t q1 = (uint64_t)(q >> 64), q0 = (uint64_t)q;
+    uint64_t r1 = u1 - q1 * d1;
+    const u256__u128 d = ((u256__u128)d1 << 64) | d0;
+    u256__u128 r = (((u256__u128)r1 << 64) | u0) - (u256__u128)d0 * q1 - d;
+    q1++;
+    /* unpredictable: done without a branch */
+    uint64_t mask = (uint64_t)0 - (uint64_t)((uint64_t)(r >> 64) >= q0);
+    q1 += mask;
+    r += d & (((u256__u128)mask << 64) | mask);
+    if (r >= d) { q1++; r -= d; }       /* rare */
+    *r1_out = (uint64_t)(r >> 64);
+    *r0_out = (uint64_t)r;
+    return q1;
+}
+
 #if defined(__GNUC__) || defined(__clang__)
 #define U256__ALWAYS_INLINE inline __attribute__((always_inline))
 #else
@@ -271,56 +315,67 @@ static U256__ALWAYS_INLINE void u256__divrem_knuth(uint64_t *q, uint64_t *rem, c
     un[0] = u[0] << s;
 
     const uint64_t d1 = vn[vlen - 1], d0 = vn[vlen - 2];
+    const uint64_t rcp = u256__reciprocal_3by2(d1, d0);
     for (int j = ulen - vlen; j >= 0; j--) {
         uint64_t u2 = un[j + vlen], u1 = un[j + vlen - 1], u0 = un[j + vlen - 2];
-        uint64_t qhat, rhat;
-        int rhat_big = 0;                  /* rhat >= 2^64: the refinement test cannot hold */
-        if (u2 >= d1) {                    /* then u2 == d1: the quotient digit is 2^64 - 1 at most */
+        uint64_t qhat;
+        if (u2 == d1 && u1 == d0) {
+            /* rare: (u2, u1) is not below the divisor's top, and the digit is 2^64 - 1;
+             * un[j .. j+vlen] -= qhat * vn over the full width */
             qhat = UINT64_MAX;
-            rhat = u1 + d1;
-            rhat_big = rhat < u1;
-        } else {
-            qhat = u256__div_2by1(u2, u1, d1, &rhat);
-        }
-        while (!rhat_big) {
-            u256__u128 p = (u256__u128)qhat * d0;
-            if ((uint64_t)(p >> 64) < rhat || ((uint64_t)(p >> 64) == rhat && (uint64_t)p <= u0)) break;
-            qhat--;
-            uint64_t nr = rhat + d1;
-            rhat_big = nr < rhat;
-            rhat = nr;
-        }
-        /* un[j .. j+vlen] -= qhat * vn */
-        uint64_t k = 0, borrow = 0;
-        for (int i = 0; i < vlen; i++) {
-            u256__u128 p = (u256__u128)qhat * vn[i] + k;
-            k = (uint64_t)(p >> 64);
-            uint64_t lo = (uint64_t)p, x = un[i + j];
-            uint64_t t = x - lo;
-            uint64_t b1 = x < lo;
-            uint64_t t2 = t - borrow;
-            b1 |= t < borrow;
-            un[i + j] = t2;
-            borrow = b1;
-        }
-        {
-            uint64_t x = un[j + vlen];
-            uint64_t t = x - k;
-            uint64_t b1 = x < k;
-            uint64_t t2 = t - borrow;
-            b1 |= t < borrow;
-            un[j + vlen] = t2;
-            borrow = b1;
-        }
-        if (borrow) {                      /* qhat was one too large: add the divisor back */
-            qhat--;
-            uint64_t c = 0;
+            uint64_t k = 0, borrow = 0;
             for (int i = 0; i < vlen; i++) {
-                u256__u128 t = (u256__u128)un[i + j] + vn[i] + c;
-                un[i + j] = (uint64_t)t;
-                c = (uint64_t)(t >> 64);
+                u256__u128 p = (u256__u128)qhat * vn[i] + k;
+                k = (uint64_t)(p >> 64);
+                uint64_t lo = (uint64_t)p, x = un[i + j];
+                uint64_t t = x - lo;
+                uint64_t b1 = x < lo;
+                uint64_t t2 = t - borrow;
+                b1 |= t < borrow;
+                un[i + j] = t2;
+                borrow = b1;
             }
-            un[j + vlen] += c;
+            un[j + vlen] = u2 - k - borrow;   /* zero: the digit is exact */
+        } else {
+            /* the digit of (u2, u1, u0) / (d1, d0): exact for the top three limbs, so at most
+             * one too large for the whole window */
+            uint64_t r1, r0;
+            qhat = u256__div_3by2(u2, u1, u0, d1, d0, rcp, &r1, &r0);
+            /* un[j .. j+vlen-3] -= qhat * vn[0 .. vlen-3]; the carry comes out of (r1, r0) */
+            uint64_t k = 0, borrow = 0;
+            for (int i = 0; i < vlen - 2; i++) {
+                u256__u128 p = (u256__u128)qhat * vn[i] + k;
+                k = (uint64_t)(p >> 64);
+                uint64_t lo = (uint64_t)p, x = un[i + j];
+                uint64_t t = x - lo;
+                uint64_t b1 = x < lo;
+                uint64_t t2 = t - borrow;
+                b1 |= t < borrow;
+                un[i + j] = t2;
+                borrow = b1;
+            }
+            uint64_t t = r0 - k;
+            uint64_t b1 = r0 < k;
+            uint64_t t2 = t - borrow;
+            b1 |= t < borrow;
+            r0 = t2;
+            uint64_t under = r1 < b1;
+            r1 -= b1;
+            if (under) {                   /* qhat was one too large: add the divisor back */
+                qhat--;
+                uint64_t c = 0;
+                for (int i = 0; i < vlen - 2; i++) {
+                    u256__u128 a = (u256__u128)un[i + j] + vn[i] + c;
+                    un[i + j] = (uint64_t)a;
+                    c = (uint64_t)(a >> 64);
+                }
+                u256__u128 a = (u256__u128)r0 + d0 + c;
+                r0 = (uint64_t)a;
+                r1 += d1 + (uint64_t)(a >> 64);
+            }
+            un[j + vlen - 2] = r0;
+            un[j + vlen - 1] = r1;
+            un[j + vlen] = 0;
         }
         q[j] = qhat;
     }
