@@ -97,6 +97,12 @@ def test_to_dataframe(token_snapshot):
 
 def test_dask_executor_matches_local(token_snapshot):
     distributed = pytest.importorskip("dask.distributed")
+    import sys
+
+    import cloudpickle
+
+    # the agent class lives in a conftest that the Dask worker processes cannot import
+    cloudpickle.register_pickle_by_value(sys.modules[token_snapshot[-1].__module__])
     with distributed.Client(n_workers=2, threads_per_worker=1, processes=True,
                             dashboard_address=None) as client:
         assert run(token_snapshot, executor=client) == run(token_snapshot, n_jobs=1)
