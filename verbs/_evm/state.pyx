@@ -35,6 +35,7 @@ cdef extern from "state_tables.h" nogil:
     int ACC_DEAD
     int ADDR_LEN
     int SKEY_LEN
+    int SKEY_SLOT_OFF
     int J_ACCT, J_SLOT, J_TRANSIENT, J_WARM_ACCT, J_WARM_SLOT, J_CREATED, J_DESTRUCT, J_TOUCH
 
     uint64_t vt_hash(const uint8_t *k, size_t n)
@@ -388,7 +389,7 @@ cdef dict _dump_chain(layer_t *top):
                 continue
             addr = PyBytes_FromStringAndSize(<char *>vt_key(e), 20)
             if addr in out:
-                out[addr][3][_from_u256(<u256 *>(vt_key(e) + 20))] = _from_u256(&s.value)
+                out[addr][3][_from_u256(<u256 *>(vt_key(e) + SKEY_SLOT_OFF))] = _from_u256(&s.value)
     finally:
         _layer_release(m)
     return out
@@ -407,8 +408,8 @@ cdef int _cmp_entry_skey(const void *a, const void *b) noexcept nogil:
     cdef u256 x, y
     if r != 0:
         return r
-    memcpy(&x, ka + 20, 32)
-    memcpy(&y, kb + 20, 32)
+    memcpy(&x, ka + SKEY_SLOT_OFF, 32)
+    memcpy(&y, kb + SKEY_SLOT_OFF, 32)
     if u256_lt(&x, &y):
         return -1
     if u256_lt(&y, &x):
@@ -542,7 +543,7 @@ cdef int _serialize_raw(layer_t *m, Buf *b) except -1 nogil:
                 k += 1
             _put_u32(b, <uint32_t>(k - j))
             while j < k:
-                _put_word(b, <u256 *>(vt_key(slo[j]) + 20))
+                _put_word(b, <u256 *>(vt_key(slo[j]) + SKEY_SLOT_OFF))
                 _put_word(b, &(<slot_t *>vt_val(&m.slots, slo[j])).value)
                 j += 1
     finally:
@@ -930,7 +931,7 @@ cdef class State:
         cdef int created
         cdef uint8_t *e
         cdef slot_t *s
-        memcpy(&key, skey + 20, 32)
+        memcpy(&key, skey + SKEY_SLOT_OFF, 32)
         v = self.backend.storage(PyBytes_FromStringAndSize(<const char *>skey, 20),
                                  _from_u256(&key))
         _to_u256(v, out, "backend storage value")
@@ -1582,8 +1583,9 @@ cdef class State:
                 self.sload(a, &k, &v)
         return _from_u256(&v)
 
-    def _test_sstore_loop(self, address, Py_ssize_t nslots, Py_ssize_t n):
-        """Run `n` sstores over `nslots` slots (value i + 1) without the GIL, then commit."""
+    def _test_sstore_loop(self, address, Py_ssize_t nslots, Py_ssize_t n, Py_ssize_t per_tx):
+        """Run `n` sstores over `nslots` slots (value i + 1) without the GIL, committing a
+        transaction every `per_tx` sstores (for rough timing)."""
         cdef u256 k, v
         cdef const uint8_t *a = _addr(address)
         cdef Py_ssize_t i
@@ -1594,6 +1596,8 @@ cdef class State:
                 u256_zero(&v)
                 v.w[0] = <uint64_t>(i + 1)
                 self.sstore(a, &k, &v)
+                if (i + 1) % per_tx == 0:
+                    self.commit_tx()
             self.commit_tx()
 
 

@@ -3,8 +3,9 @@
  * vtable: an open-addressing hash table (linear probing, backward-shift deletion) of fixed-size
  * entries.  Each entry is laid out as
  *     [uint64 hash (0 = empty slot)] [key bytes, padded to 8] [payload, padded to 8]
- * Keys are raw bytes: a 20-byte address, or an address followed by the four limbs of a u256
- * slot (52 bytes).  The table stores only plain C data, so that a fork()ed process can read it
+ * Keys are raw bytes: a 20-byte address, or a slot key of 56 bytes: the address, 4 zero bytes,
+ * then the four limbs of the u256 slot (each 8-byte word of the key is written by one 8-byte
+ * store, so that the hash's 8-byte loads are forwarded from the stores).  The table stores only plain C data, so that a fork()ed process can read it
  * without writing to it.
  *
  * layer_t: one copy-on-write layer of accounts and storage.  Frozen layers are immutable and
@@ -23,25 +24,63 @@
 /* ------------------------------------------------------------------------------------------ */
 /* hashing                                                                                    */
 
+static inline uint64_t vt_mum(uint64_t a, uint64_t b) {
+    __uint128_t r = (__uint128_t)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+static inline uint64_t vt_load64(const uint8_t *p) { uint64_t x; memcpy(&x, p, 8); return x; }
+
+/* A wyhash-style hash: independent 128-bit multiply-folds of 16-byte blocks (so that they run
+ * in parallel), then one more fold.  Inlined with a constant n (8, 20, 56 here) it unrolls. */
 static inline uint64_t vt_hash(const uint8_t *k, size_t n) {
-    uint64_t h = 0x243F6A8885A308D3ULL ^ (uint64_t)n;
+    const uint64_t s0 = 0xa0761d6478bd642fULL, s1 = 0xe7037ed1a0b428dbULL,
+                   s2 = 0x8ebc6af09c88c6e3ULL, s3 = 0x589965cc75374cc3ULL;
+    uint64_t acc = 0, a, b;
     size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t x;
-        memcpy(&x, k + i, 8);
-        h = (h ^ x) * 0x9E3779B97F4A7C15ULL;
-        h ^= h >> 32;
+    for (; i + 16 <= n; i += 16)
+        acc += vt_mum(vt_load64(k + i) ^ s0 ^ i, vt_load64(k + i + 8) ^ s1);
+    a = 0;
+    b = 0;
+    if (n - i >= 8) {
+        a = vt_load64(k + i);
+        memcpy(&b, k + i + 8, n - i - 8);
+    } else {
+        memcpy(&a, k + i, n - i);
     }
+    acc += vt_mum(a ^ s2 ^ n, b ^ s3);
+    return vt_mum(acc ^ s1, s0 ^ (acc >> 29)) | 1;   /* never 0: 0 marks an empty slot */
+}
+
+/* Key equality, unrolled for constant n. */
+static inline int vt_eq(const uint8_t *a, const uint8_t *b, size_t n) {
+    uint64_t d = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) d |= vt_load64(a + i) ^ vt_load64(b + i);
     if (i < n) {
-        uint64_t x = 0;
-        memcpy(&x, k + i, n - i);
-        h = (h ^ x) * 0x9E3779B97F4A7C15ULL;
-        h ^= h >> 32;
+        uint64_t x = 0, y = 0;
+        memcpy(&x, a + i, n - i);
+        memcpy(&y, b + i, n - i);
+        d |= x ^ y;
     }
-    h ^= h >> 29;
-    h *= 0xBF58476D1CE4E5B9ULL;
-    h ^= h >> 32;
-    return h | 1;   /* never 0: 0 marks an empty table slot */
+    return d == 0;
+}
+
+/* The hash of a table key: specialised for the key sizes in use. */
+static inline uint64_t vt_hash_k(const uint8_t *k, size_t n) {
+    if (n == 56) return vt_hash(k, 56);
+    if (n == 20) return vt_hash(k, 20);
+    if (n == 8) return vt_hash(k, 8);
+    if (n == 32) return vt_hash(k, 32);
+    return vt_hash(k, n);
+}
+
+static inline int vt_eq_k(const uint8_t *a, const uint8_t *b, size_t n) {
+    if (n == 56) return vt_eq(a, b, 56);
+    if (n == 20) return vt_eq(a, b, 20);
+    if (n == 8) return vt_eq(a, b, 8);
+    if (n == 32) return vt_eq(a, b, 32);
+    return vt_eq(a, b, n);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -85,14 +124,14 @@ static inline uint8_t *vt_find_h(const vtable *t, const uint8_t *key, uint64_t h
         uint8_t *e = t->data + i * es;
         uint64_t eh = vt_hashof(e);
         if (eh == 0) return NULL;
-        if (eh == h && memcmp(e + 8, key, ks) == 0) return e;
+        if (eh == h && vt_eq_k(e + 8, key, ks)) return e;
         i = (i + 1) & mask;
     }
 }
 
 static inline uint8_t *vt_find(const vtable *t, const uint8_t *key) {
     if (t->count == 0) return NULL;
-    return vt_find_h(t, key, vt_hash(key, t->ksize));
+    return vt_find_h(t, key, vt_hash_k(key, t->ksize));
 }
 
 /* Resize to ncap slots (a power of two, larger than count); 0 on success, -1 out of memory. */
@@ -133,7 +172,7 @@ static inline uint8_t *vt_insert_h(vtable *t, const uint8_t *key, uint64_t h, in
             *created = 1;
             return e;
         }
-        if (eh == h && memcmp(e + 8, key, ks) == 0) {
+        if (eh == h && vt_eq_k(e + 8, key, ks)) {
             *created = 0;
             return e;
         }
@@ -142,7 +181,7 @@ static inline uint8_t *vt_insert_h(vtable *t, const uint8_t *key, uint64_t h, in
 }
 
 static inline uint8_t *vt_insert(vtable *t, const uint8_t *key, int *created) {
-    return vt_insert_h(t, key, vt_hash(key, t->ksize), created);
+    return vt_insert_h(t, key, vt_hash_k(key, t->ksize), created);
 }
 
 /* Remove the entry `e` (a pointer returned by find/insert), keeping probe chains intact. */
@@ -221,11 +260,27 @@ typedef struct {
 } slot_t;
 
 #define ADDR_LEN 20
-#define SKEY_LEN 52   /* address + four u256 limbs */
+#define SKEY_LEN 56       /* address, 4 zero bytes, four u256 limbs */
+#define SKEY_SLOT_OFF 24  /* offset of the limbs in a slot key */
 
 static inline void skey_make(uint8_t *out, const uint8_t *addr, const u256 *key) {
-    memcpy(out, addr, ADDR_LEN);
-    memcpy(out + ADDR_LEN, key->w, 32);
+    uint64_t a0, a1;
+    uint32_t a2;
+    memcpy(&a0, addr, 8);
+    memcpy(&a1, addr + 8, 8);
+    memcpy(&a2, addr + 16, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    uint64_t w2 = (uint64_t)a2 << 32;   /* bytes 16..19 of the address, then 4 zero bytes */
+#else
+    uint64_t w2 = (uint64_t)a2;
+#endif
+    memcpy(out, &a0, 8);
+    memcpy(out + 8, &a1, 8);
+    memcpy(out + 16, &w2, 8);
+    memcpy(out + 24, &key->w[0], 8);
+    memcpy(out + 32, &key->w[1], 8);
+    memcpy(out + 40, &key->w[2], 8);
+    memcpy(out + 48, &key->w[3], 8);
 }
 
 /* ------------------------------------------------------------------------------------------ */
