@@ -16,6 +16,7 @@
 #   transaction with that error.
 # - Reads of an account that does not exist return zeros/empty code; they do not create it.
 
+cimport cython
 from libc.stdint cimport uint8_t, uint32_t, uint64_t, int64_t
 from verbs._evm.u256 cimport u256
 
@@ -66,6 +67,7 @@ cdef struct Code:
     int64_t refcount
 
 
+@cython.final
 cdef class State:
     # --- C internals (state.pyx) -------------------------------------------------------------
     cdef layer_t *top             # the mutable top layer; its parent chain is frozen and shared
