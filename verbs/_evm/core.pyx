@@ -213,11 +213,17 @@ cdef class EVM:
     cdef readonly object difficulty, excess_blob_gas, blob_base_fee
 
     def __init__(self, fork="Osaka", chain_id=1, rules=None, backend=None,
-                 blob_schedule=None, state=None):
+                 blob_schedule=None, state=None, snapshot=None):
         self.fork_id = fork_id(fork)
+        if isinstance(rules, str):
+            if rules != "simulation":
+                raise ValueError(f"unknown rules {rules!r} (None, 'simulation' or a Rules)")
+            rules = Rules.simulation()
         self.rules = rules
         self.chain_id = int(chain_id)
-        self.state = state if state is not None else State(backend)
+        if state is not None and (backend is not None or snapshot is not None):
+            raise ValueError("give either state or backend/snapshot")
+        self.state = state if state is not None else State(backend, snapshot=snapshot)
         self.interp = Interpreter(self.state)
         self._blob_schedule = self._parse_blob_schedule(blob_schedule)
         fill_schedule(&self.interp.sched, self.fork_id, rules, self._blob_schedule)
@@ -296,7 +302,22 @@ cdef class EVM:
             self.blob_base_fee = 0
         int_to_u256(&b.blob_base_fee, self.blob_base_fee)
 
+    def block_env(self) -> dict:
+        """The block environment as the keywords of ``set_block``."""
+        return dict(number=self.number, timestamp=self.timestamp, coinbase=self.coinbase,
+                    gas_limit=self.gas_limit, base_fee=self.base_fee,
+                    prevrandao=self.prevrandao, difficulty=self.difficulty,
+                    excess_blob_gas=self.excess_blob_gas)
+
+    @property
+    def block_number(self):
+        return self.number
+
     # --- state -----------------------------------------------------------------------------
+    def export_snapshot(self):
+        """A Snapshot of the state (State.export_snapshot)."""
+        return self.state.export_snapshot()
+
     def set_account(self, address, *, nonce=0, balance=0, code=b"", storage=None):
         self.state.set_account(to_address(address), nonce=nonce, balance=balance, code=code,
                                storage=storage)
@@ -408,14 +429,15 @@ cdef class EVM:
             if max_fee < max_prio:
                 raise InvalidTransaction("PRIORITY_GREATER_THAN_MAX_FEE_PER_GAS",
                                          f"priority fee {max_prio} > max fee {max_fee}")
-            if max_fee < base_fee:
+            if max_fee < base_fee and s.charge_fees:
                 raise InvalidTransaction("INSUFFICIENT_MAX_FEE_PER_GAS",
                                          f"max fee {max_fee} < base fee {base_fee}")
-            gas_price = min(max_prio, max_fee - base_fee) + base_fee
+            gas_price = (min(max_prio, max_fee - base_fee) + base_fee) if max_fee >= base_fee \
+                else max_fee
             max_gas_fee = gas * max_fee
         else:
             price = base_fee if tx.gas_price is None else int(tx.gas_price)
-            if price < base_fee:
+            if price < base_fee and s.charge_fees:
                 raise InvalidTransaction("INSUFFICIENT_MAX_FEE_PER_GAS",
                                          f"gas price {price} < base fee {base_fee}")
             gas_price = price
