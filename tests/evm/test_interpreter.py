@@ -403,3 +403,32 @@ def test_backend_exception_ends_the_transaction_with_error():
     assert not r.success
     assert r.error and "backend down" in r.error
     assert evm.get_nonce(SENDER) == 0             # nothing was committed
+
+
+def test_precompile_exception_ends_the_transaction_with_error(monkeypatch):
+    import verbs._evm.precompiles as precompiles
+
+    def broken(address, data, gas, fork):
+        raise RuntimeError("precompile exploded")
+
+    monkeypatch.setattr(precompiles, "run_precompile", broken)
+    evm = EVM("Osaka")
+    evm.set_account(SENDER, balance=10 ** 18)
+    evm.set_account(ME, code=push(1) + push(0) + asm("SSTORE") + call(b"\x00" * 19 + b"\x02",
+                                                                      gas=10_000))
+    r = evm.transact(Tx(SENDER, to=ME, gas_limit=100_000))
+    assert not r.success and r.halt == "error"
+    assert "precompile exploded" in r.error
+    assert evm.get_storage(ME, 0) == 0 and evm.get_nonce(SENDER) == 0
+
+
+def test_precompile_call_through_the_loop():
+    evm = EVM("Osaka")
+    evm.set_account(SENDER, balance=10 ** 18)
+    # identity (0x04): copy 3 bytes through it and return them
+    code = push(0xABCDEF) + push(0) + asm("MSTORE")
+    code += push(3) + push(0) + push(3) + push(29) + push(4) + push(1000) + asm("STATICCALL")
+    code += push(3) + push(0) + asm("RETURN")
+    evm.set_account(ME, code=code)
+    r = evm.transact(Tx(SENDER, to=ME, gas_limit=100_000))
+    assert r.success and r.output == bytes.fromhex("abcdef")

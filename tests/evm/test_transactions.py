@@ -301,3 +301,14 @@ def test_mainnet_code_size_limit_eip170():
     evm = make_evm()
     r = evm.transact(Tx(SENDER, to=None, data=initcode, gas_limit=10_000_000))
     assert not r.success and r.halt == "out_of_gas"
+
+
+def test_simulation_rules_by_name_and_block_env_round_trip():
+    evm = EVM("Cancun", rules="simulation")
+    evm.set_block(number=5, timestamp=99, coinbase=COINBASE, gas_limit=10 ** 12, base_fee=50)
+    other = EVM("Cancun")
+    other.set_block(**evm.block_env())
+    assert other.block_env() == evm.block_env() and other.block_number == 5
+    # no account, no balance, gas price 0 under a base fee: accepted, nothing charged
+    r = evm.transact(Tx(SENDER, to=TARGET, gas_limit=10 ** 9, gas_price=0))
+    assert r.success and evm.get_nonce(SENDER) == 1 and evm.get_balance(SENDER) == 0

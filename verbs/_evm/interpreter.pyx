@@ -41,11 +41,12 @@ HALT_NAMES = (
 
 # Memory beyond this many bytes is out of gas (its expansion gas exceeds any real gas limit:
 # 3 * 2**25 + 2**41 gas at 1 GiB).
-DEF MEM_LIMIT = 1 << 30
-DEF OP_CALL = 0xF1
-DEF OP_CALLCODE = 0xF2
-DEF OP_DELEGATECALL = 0xF4
-DEF OP_STATICCALL = 0xFA
+cdef enum:
+    MEM_LIMIT = 1 << 30
+    OP_CALL = 0xF1
+    OP_CALLCODE = 0xF2
+    OP_DELEGATECALL = 0xF4
+    OP_STATICCALL = 0xFA
 
 cdef uint8_t DELEGATION_MARKER[3]
 DELEGATION_MARKER[0] = 0xEF
