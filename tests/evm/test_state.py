@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import gc
+import os
 import pickle
 import zlib
 
@@ -834,3 +835,56 @@ def test_backend_has_storage_is_asked():
     s = State(be)
     assert s._test_has_storage(A)
     assert not s._test_has_storage(B)
+
+
+def test_state_from_snapshot_shares_layers():
+    s = State()
+    s.set_account(A, storage={i: i for i in range(1, 1000)})
+    snap = s.export_snapshot()
+    before = snap._test_refcounts()
+    x = State(snapshot=snap)
+    y = State(snapshot=snap)
+    assert x.depth == y.depth == snap.depth + 1
+    after = snap._test_refcounts()
+    assert after[0] == before[0] + 2 and after[1:] == before[1:]   # shared, not copied
+    del x, y
+    gc.collect()
+    assert snap._test_refcounts() == before
+
+
+def test_flatten_keeps_shadows_over_backend():
+    be = DictBackend({A: (1, 1, b""), B: (2, 0, b"")}, {(A, 1): 5, (A, 2): 6})
+    s = State(be)
+    s._test_sstore(A, 1, 0)
+    s._test_selfdestruct(B)
+    s._test_commit_tx()
+    for i in range(40):
+        s.set_storage(C, i, i + 1)
+        s = State(be, snapshot=s.export_snapshot())
+    be.calls.clear()
+    assert s.get_storage(A, 1) == 0 and not s.account_exists(B)
+    assert s.get_storage(A, 2) == 6                  # never fetched: asked now
+    assert be.calls == [("storage", A, 2)]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_forked_child_reads_snapshot():
+    s = State()
+    s.set_account(A, balance=3, storage={1: 2})
+    snap = s.export_snapshot()
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:                                     # child: build a State on the inherited layers
+        try:
+            t = State(snapshot=snap)
+            t._test_sstore(A, 1, 9)
+            t._test_commit_tx()
+            os.write(w, f"{t.get_storage(A, 1)},{State(snapshot=snap).get_storage(A, 1)}".encode())
+        finally:
+            os._exit(0)
+    os.close(w)
+    got = os.read(r, 100).decode()
+    os.close(r)
+    os.waitpid(pid, 0)
+    assert got == "9,2"
+    assert State(snapshot=snap).get_storage(A, 1) == 2

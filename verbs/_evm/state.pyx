@@ -312,6 +312,15 @@ cdef class Snapshot:
         """``{address: (nonce, balance, code, {slot: value != 0})}`` of every live account."""
         return _dump_chain(self.layer)
 
+    def _test_refcounts(self) -> list:
+        """Test hook: the reference counts of the layers of the chain, top first."""
+        cdef layer_t *l = self.layer
+        out = []
+        while l != NULL:
+            out.append(l.refcount)
+            l = l.parent
+        return out
+
     def __eq__(self, other):
         if not isinstance(other, Snapshot):
             return NotImplemented
