@@ -208,7 +208,7 @@ cdef class EVM:
     cdef readonly int fork_id
     cdef readonly object rules
     cdef object _blob_schedule
-    cdef public object chain_id
+    cdef object _chain_id
     cdef readonly object number, timestamp, coinbase, gas_limit, base_fee, prevrandao
     cdef readonly object difficulty, excess_blob_gas, blob_base_fee
 
@@ -220,7 +220,7 @@ cdef class EVM:
                 raise ValueError(f"unknown rules {rules!r} (None, 'simulation' or a Rules)")
             rules = Rules.simulation()
         self.rules = rules
-        self.chain_id = int(chain_id)
+        self._chain_id = int(chain_id)
         if state is not None and (backend is not None or snapshot is not None):
             raise ValueError("give either state or backend/snapshot")
         self.state = state if state is not None else State(backend, snapshot=snapshot)
@@ -235,6 +235,15 @@ cdef class EVM:
         self.prevrandao = b"\x00" * 32
         self.difficulty = 0
         self.excess_blob_gas = 0
+        self._sync_block()
+
+    @property
+    def chain_id(self):
+        return self._chain_id
+
+    @chain_id.setter
+    def chain_id(self, value):
+        self._chain_id = int(value)
         self._sync_block()
 
     @property
@@ -294,7 +303,7 @@ cdef class EVM:
         b.gas_limit = min(self.gas_limit, U64_MAX)
         int_to_u256(&b.base_fee, self.base_fee)
         u256_from_be(&b.prevrandao, P(self.prevrandao))
-        int_to_u256(&b.chain_id, self.chain_id)
+        int_to_u256(&b.chain_id, self._chain_id)
         if s.blob_gas_per_blob:
             self.blob_base_fee = fake_exponential(s.blob_min_price, self.excess_blob_gas,
                                                   s.blob_update_fraction)
@@ -559,7 +568,8 @@ cdef class EVM:
                 o.output = NULL
                 o.output_size = 0
             else:
-                it.execute(&m, &o)
+                with nogil:
+                    it.execute(&m, &o)
         else:
             target = to
             st.warm_account(P(target))
@@ -580,7 +590,8 @@ cdef class EVM:
             m.code = code.data
             m.code_size = code.size
             m.jumpdests = st.code_jumpdests(code) if code.size else NULL
-            it.execute(&m, &o)
+            with nogil:
+                it.execute(&m, &o)
         success = o.halt < H_REVERT
         output = PyBytes_FromStringAndSize(<const char *>o.output, o.output_size) \
             if o.output_size else b""
@@ -606,7 +617,7 @@ cdef class EVM:
         cdef Code *code
         refund = 0
         for chain_id, address, nonce, y_parity, r, sig_s in auths:
-            if chain_id not in (self.chain_id, 0):
+            if chain_id not in (self._chain_id, 0):
                 continue
             if nonce >= U64_MAX:
                 continue
