@@ -888,3 +888,32 @@ def test_forked_child_reads_snapshot():
     os.waitpid(pid, 0)
     assert got == "9,2"
     assert State(snapshot=snap).get_storage(A, 1) == 2
+
+
+def test_has_storage_with_backend_lacking_the_method():
+    class Plain(DictBackend):
+        has_storage = None
+
+    be = Plain({A: (0, 1, b"")}, {(A, 3): 1})
+    s = State(be)
+    assert not s._test_has_storage(A)                # unknown Backend storage counts as none
+    s._test_sstore(A, 4, 1)
+    assert s._test_has_storage(A)                    # but local writes count
+
+
+def test_snapshot_equality_details():
+    def snap(**accounts):
+        s = State()
+        for name, kw in accounts.items():
+            s.set_account(bytes.fromhex(name[1:] * 20), **kw)
+        return s.export_snapshot()
+
+    base = snap(a11=dict(nonce=1, balance=2, code=b"\x01", storage={1: 1}))
+    assert base == snap(a11=dict(nonce=1, balance=2, code=b"\x01", storage={1: 1, 5: 0}))
+    assert base != snap(a11=dict(nonce=2, balance=2, code=b"\x01", storage={1: 1}))
+    assert base != snap(a11=dict(nonce=1, balance=3, code=b"\x01", storage={1: 1}))
+    assert base != snap(a11=dict(nonce=1, balance=2, code=b"\x02", storage={1: 1}))
+    assert base != snap(a11=dict(nonce=1, balance=2, code=b"\x01", storage={1: 2}))
+    assert base != snap(a11=dict(nonce=1, balance=2, code=b"\x01", storage={1: 1, 2: 1}))
+    assert base != snap(a11=dict(nonce=1, balance=2, code=b"\x01", storage={1: 1}), a22={})
+    assert snap() == snap()

@@ -137,9 +137,10 @@ cdef class State:
         # storage (and marks it created in this transaction, for EIP-6780)
     cdef int has_storage(self, const uint8_t *addr) except -1 nogil
         # 1 if the account has a non-zero storage slot (EIP-7610: a CREATE target with storage
-        # is a collision), else 0.  Exact for storage written locally; with a Backend, storage
-        # the Backend holds is seen only if it was fetched, or if the Backend defines
-        # `has_storage(address) -> bool` (asked, with the GIL, when nothing local is non-zero).
+        # is a collision), else 0.  O(1): exact when the storage is all local (no Backend, or the
+        # account was created/deleted/replaced locally); for storage that may come from the
+        # Backend it also asks `backend.has_storage(address) -> bool` (with the GIL) if the
+        # Backend defines it, and otherwise counts only local writes.
     cdef int account_has_storage(self, const uint8_t *addr) except -1 nogil
         # the same as has_storage (the name docs/state-requests.md asked for)
     cdef int was_created_in_tx(self, const uint8_t *addr) except -1 nogil

@@ -324,9 +324,7 @@ cdef class Snapshot:
     def __eq__(self, other):
         if not isinstance(other, Snapshot):
             return NotImplemented
-        if (<Snapshot>other).layer == self.layer:
-            return True
-        return _dump_chain(self.layer) == _dump_chain((<Snapshot>other).layer)
+        return _chains_equal(self.layer, (<Snapshot>other).layer)
 
     __hash__ = None
 
@@ -402,6 +400,90 @@ cdef dict _dump_chain(layer_t *top):
     finally:
         _layer_release(m)
     return out
+
+
+cdef size_t _live_slots(layer_t *m) noexcept nogil:
+    """The number of non-zero slots of live accounts in a merged layer."""
+    cdef size_t i, n = 0
+    cdef uint8_t *e
+    cdef uint8_t *ae
+    for i in range(m.slots.cap):
+        e = vt_entry(&m.slots, i)
+        if vt_hashof(e) == 0 or u256_is_zero(&(<slot_t *>vt_val(&m.slots, e)).value):
+            continue
+        ae = vt_find(&m.accts, vt_key(e))
+        if ae != NULL and (<acct_t *>vt_val(&m.accts, ae)).status == ACC_LIVE:
+            n += 1
+    return n
+
+
+cdef int _merged_contains(layer_t *m1, layer_t *m2) noexcept nogil:
+    """1 if every live account of m1 (with its non-zero storage) is in m2, identical."""
+    cdef size_t i
+    cdef uint8_t *e
+    cdef uint8_t *f
+    cdef acct_t *a
+    cdef acct_t *b
+    for i in range(m1.accts.cap):
+        e = vt_entry(&m1.accts, i)
+        if vt_hashof(e) == 0:
+            continue
+        a = <acct_t *>vt_val(&m1.accts, e)
+        if a.status != ACC_LIVE:
+            continue
+        f = vt_find_h(&m2.accts, vt_key(e), vt_hashof(e))
+        if f == NULL:
+            return 0
+        b = <acct_t *>vt_val(&m2.accts, f)
+        # Code is interned by hash: equal bytes are the same Code object
+        if (b.status != ACC_LIVE or b.nonce != a.nonce or b.code != a.code
+                or not u256_eq(&a.balance, &b.balance)):
+            return 0
+    for i in range(m1.slots.cap):
+        e = vt_entry(&m1.slots, i)
+        if vt_hashof(e) == 0 or u256_is_zero(&(<slot_t *>vt_val(&m1.slots, e)).value):
+            continue
+        f = vt_find(&m1.accts, vt_key(e))
+        if f == NULL or (<acct_t *>vt_val(&m1.accts, f)).status != ACC_LIVE:
+            continue
+        f = vt_find_h(&m2.slots, vt_key(e), vt_hashof(e))
+        if f == NULL or not u256_eq(&(<slot_t *>vt_val(&m2.slots, f)).value,
+                                    &(<slot_t *>vt_val(&m1.slots, e)).value):
+            return 0
+    return 1
+
+
+cdef bint _chains_equal(layer_t *l1, layer_t *l2) except -1:
+    """Content equality of two chains (live accounts, their non-zero storage)."""
+    cdef layer_t *m1
+    cdef layer_t *m2
+    cdef size_t i, n1 = 0, n2 = 0
+    cdef uint8_t *e
+    cdef bint eq
+    if l1 == l2:
+        return True
+    if l1 == NULL or l2 == NULL:
+        return False
+    m1 = _merge_chain(l1)
+    try:
+        m2 = _merge_chain(l2)
+    except BaseException:
+        _layer_release(m1)
+        raise
+    with nogil:
+        for i in range(m1.accts.cap):
+            e = vt_entry(&m1.accts, i)
+            if vt_hashof(e) and (<acct_t *>vt_val(&m1.accts, e)).status == ACC_LIVE:
+                n1 += 1
+        for i in range(m2.accts.cap):
+            e = vt_entry(&m2.accts, i)
+            if vt_hashof(e) and (<acct_t *>vt_val(&m2.accts, e)).status == ACC_LIVE:
+                n2 += 1
+        eq = (n1 == n2 and _live_slots(m1) == _live_slots(m2)
+              and _merged_contains(m1, m2) != 0)
+        _layer_release(m1)
+        _layer_release(m2)
+    return eq
 
 
 # --- serialization --------------------------------------------------------------------------
@@ -1086,25 +1168,12 @@ cdef class State:
 
     cdef int has_storage(self, const uint8_t *addr) except -1 nogil:
         cdef acct_t *a = self._find_acct(addr)
-        cdef uint64_t inc = a.inc
-        cdef layer_t *l
-        cdef size_t i
-        cdef uint8_t *e
-        cdef slot_t *s
         if a.nz > 0:
             return 1
-        if inc != 0 or not self.has_backend:
-            return 0
-        # Backend incarnation: look for a non-zero local entry, then ask the Backend.
-        l = self.top
-        while l != NULL:
-            for i in range(l.slots.cap):
-                e = vt_entry(&l.slots, i)
-                if vt_hashof(e) and memcmp(vt_key(e), addr, 20) == 0:
-                    s = <slot_t *>vt_val(&l.slots, e)
-                    if s.inc == 0 and not u256_is_zero(&s.value):
-                        return 1
-            l = l.parent
+        if a.inc != 0 or not self.has_backend:
+            return 0          # all of this incarnation's storage is local: `nz` is exact
+        # The Backend's incarnation: `nz` counts local changes only (0 -> x: +1, x -> 0: -1), so
+        # nz > 0 proves storage; otherwise the Backend knows (if it can say).
         return _backend_has_storage(self.backend, addr)
 
     cdef int account_has_storage(self, const uint8_t *addr) except -1 nogil:
