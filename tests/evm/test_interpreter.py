@@ -69,7 +69,7 @@ def test_quadratic_memory_cost():
     assert 100_000 - r["gas_left"] == 6 + 5120
 
 
-@pytest.mark.parametrize("offset", [2 ** 32, 2 ** 40, 2 ** 64, 2 ** 255, 2 ** 256 - 1])
+@pytest.mark.parametrize("offset", [2 ** 30, 2 ** 32, 2 ** 40, 2 ** 64, 2 ** 255, 2 ** 256 - 1])
 def test_huge_memory_offset_is_out_of_gas(offset):
     for op in ("MLOAD", "MSTORE8", "KECCAK256"):
         code = push(32) + push(offset) + asm(op) if op == "KECCAK256" else \

@@ -39,10 +39,11 @@ HALT_NAMES = (
     "precompile_failure",
 )
 
-# Memory beyond this many bytes is out of gas (its expansion gas exceeds any real gas limit:
+# Memory beyond MEM_LIMIT bytes is out of gas (its expansion gas exceeds any real gas limit:
 # 3 * 2**25 + 2**41 gas at 1 GiB).
 cdef enum:
     MEM_LIMIT = 1 << 30
+    KEEP_BUFFER = 1 << 20          # pooled frame buffers above this are freed between txs
     OP_CALL = 0xF1
     OP_CALLCODE = 0xF2
     OP_DELEGATECALL = 0xF4
@@ -107,7 +108,7 @@ cdef inline int region(const u256 *off, const u256 *size, uint64_t *o, uint64_t 
         return 0
     if not u256_fits_u64(off) or not u256_fits_u64(size):
         return H_OUT_OF_GAS
-    if off.w[0] > MEM_LIMIT or size.w[0] > MEM_LIMIT:
+    if off.w[0] > MEM_LIMIT or size.w[0] > MEM_LIMIT - off.w[0]:
         return H_OUT_OF_GAS
     o[0] = off.w[0]
     n[0] = size.w[0]
@@ -281,6 +282,18 @@ cdef class Interpreter:
         free(self.log_data)
 
     cdef int reset_tx(self) except -1:
+        cdef int i
+        cdef Frame *f
+        for i in range(DEPTH_LIMIT + 2):      # give back memory a large transaction grew
+            f = &self.frames[i]
+            if f.mem_cap > KEEP_BUFFER:
+                free(f.mem)
+                f.mem = NULL
+                f.mem_cap = 0
+            if f.ret_cap > KEEP_BUFFER:
+                free(f.ret)
+                f.ret = NULL
+                f.ret_cap = 0
         self.refund = 0
         self.n_logs = 0
         self.log_data_size = 0
