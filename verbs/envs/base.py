@@ -9,8 +9,6 @@ import typing
 import numpy as np
 
 from verbs._evm import core as _core
-from verbs._evm.forks import Rules
-from verbs._evm.state import State
 from verbs.envs.errors import RevertError
 from verbs.envs.events import Event, Log
 from verbs.envs.snapshot import Snapshot
@@ -132,9 +130,13 @@ class BaseEnv:
             self._cache_backend = CacheBackend(cache, strict=strict_cache)
             backend = self._cache_backend
 
-        rules = None if self._real_fees else Rules.simulation()
-        state = State(backend, snapshot=snapshot.state if snapshot is not None else None)
-        self._evm = _core.EVM(fork=fork, chain_id=_chain_id, rules=rules, state=state)
+        self._evm = _core.EVM(
+            fork=fork,
+            chain_id=_chain_id,
+            rules=None if self._real_fees else "simulation",
+            backend=backend,
+            snapshot=snapshot.state if snapshot is not None else None,
+        )
         if snapshot is not None:
             self._evm.set_block(**snapshot.block)
             self._step = snapshot.step
@@ -439,13 +441,7 @@ class BaseEnv:
         Not the original's 5-tuple: a :class:`verbs.envs.Snapshot` value (picklable, savable,
         comparable).  Events and the pending queue are not part of it.
         """
-        return Snapshot(self._evm.state.export_snapshot(), self._block_env(), self._step)
-
-    _BLOCK_FIELDS = ("number", "timestamp", "coinbase", "gas_limit", "base_fee", "prevrandao",
-                     "difficulty", "excess_blob_gas")
-
-    def _block_env(self) -> dict:
-        return {name: getattr(self._evm, name) for name in self._BLOCK_FIELDS}
+        return Snapshot(self._evm.export_snapshot(), self._evm.block_env(), self._step)
 
     def cache_misses(self):
         """Accounts and slots read from a ``cache=`` env that the cache could not answer.
