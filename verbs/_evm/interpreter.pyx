@@ -373,6 +373,7 @@ cdef class Interpreter:
 # ==========================================================================================
 # handlers and helpers of the loop (module-level C functions)
 
+
 # --------------------------------------------------------------------------------------
 # frames
 
@@ -391,6 +392,7 @@ cdef Frame *frame(Interpreter self, int depth) except NULL nogil:
     f.out_size = 0
     return f
 
+
 # --------------------------------------------------------------------------------------
 # process_message / process_create_message
 
@@ -406,6 +408,7 @@ cdef int deposit_code(Interpreter self, Message *m, Frame *f, Outcome *o) except
     self.state.set_code(m.target, o.output, n)
     return H_RETURN
 
+
 cdef inline int precompile_index(Interpreter self, const uint8_t *addr) noexcept nogil:
     cdef int i
     for i in range(18):
@@ -415,6 +418,7 @@ cdef inline int precompile_index(Interpreter self, const uint8_t *addr) noexcept
     if 0 < i < N_PRECOMPILE_SLOTS and self.sched.precompile[i]:
         return i
     return 0
+
 
 cdef int call_precompile(Interpreter self, int address, Message *m, Frame *f) except -1 with gil:
     """Run a precompile (Python, with the GIL); output goes to the frame's memory."""
@@ -438,6 +442,7 @@ cdef int call_precompile(Interpreter self, int address, Message *m, Frame *f) ex
     f.out_off = 0
     f.out_size = n
     return H_RETURN
+
 
 # --------------------------------------------------------------------------------------
 # the loop
@@ -639,6 +644,7 @@ cdef int run(Interpreter self, Frame *f) except -1 nogil:
         if r:
             return r
 
+
 # --------------------------------------------------------------------------------------
 # arithmetic (operands: a = top of the stack, b = next; the result replaces b)
 
@@ -649,12 +655,14 @@ cdef inline int add(Interpreter self, Frame *f) noexcept nogil:
     f.sp -= 1
     return 0
 
+
 cdef inline int mul(Interpreter self, Frame *f) noexcept nogil:
     """MUL (0x02): a * b mod 2**256."""
     cdef u256 *a = &f.stack[f.sp - 1]
     u256_mul(a - 1, a, a - 1)
     f.sp -= 1
     return 0
+
 
 cdef inline int sub(Interpreter self, Frame *f) noexcept nogil:
     """SUB (0x03): a - b mod 2**256."""
@@ -663,12 +671,14 @@ cdef inline int sub(Interpreter self, Frame *f) noexcept nogil:
     f.sp -= 1
     return 0
 
+
 cdef inline int div(Interpreter self, Frame *f) noexcept nogil:
     """DIV (0x04): a // b (0 when b == 0)."""
     cdef u256 *a = &f.stack[f.sp - 1]
     u256_div(a - 1, a, a - 1)
     f.sp -= 1
     return 0
+
 
 cdef inline int sdiv(Interpreter self, Frame *f) noexcept nogil:
     """SDIV (0x05): signed division."""
@@ -677,12 +687,14 @@ cdef inline int sdiv(Interpreter self, Frame *f) noexcept nogil:
     f.sp -= 1
     return 0
 
+
 cdef inline int mod(Interpreter self, Frame *f) noexcept nogil:
     """MOD (0x06): a % b (0 when b == 0)."""
     cdef u256 *a = &f.stack[f.sp - 1]
     u256_mod(a - 1, a, a - 1)
     f.sp -= 1
     return 0
+
 
 cdef inline int smod(Interpreter self, Frame *f) noexcept nogil:
     """SMOD (0x07): signed modulo."""
@@ -691,6 +703,7 @@ cdef inline int smod(Interpreter self, Frame *f) noexcept nogil:
     f.sp -= 1
     return 0
 
+
 cdef inline int addmod(Interpreter self, Frame *f) noexcept nogil:
     """ADDMOD (0x08): (a + b) % N."""
     cdef u256 *a = &f.stack[f.sp - 1]
@@ -698,12 +711,14 @@ cdef inline int addmod(Interpreter self, Frame *f) noexcept nogil:
     f.sp -= 2
     return 0
 
+
 cdef inline int mulmod(Interpreter self, Frame *f) noexcept nogil:
     """MULMOD (0x09): (a * b) % N."""
     cdef u256 *a = &f.stack[f.sp - 1]
     u256_mulmod(a - 2, a, a - 1, a - 2)
     f.sp -= 2
     return 0
+
 
 cdef inline int exp(Interpreter self, Frame *f) noexcept nogil:
     """EXP (0x0A): a ** b mod 2**256; 50 gas per exponent byte (EIP-160)."""
@@ -714,6 +729,7 @@ cdef inline int exp(Interpreter self, Frame *f) noexcept nogil:
     f.sp -= 1
     return 0
 
+
 cdef inline int signextend(Interpreter self, Frame *f) noexcept nogil:
     """SIGNEXTEND (0x0B): extend the sign of byte b of x."""
     cdef u256 *a = &f.stack[f.sp - 1]
@@ -723,12 +739,14 @@ cdef inline int signextend(Interpreter self, Frame *f) noexcept nogil:
 
 # comparison and bitwise
 
+
 cdef inline int less_than(Interpreter self, Frame *f) noexcept nogil:
     """LT (0x10)."""
     cdef u256 *a = &f.stack[f.sp - 1]
     u256_set_u64(a - 1, u256_lt(a, a - 1))
     f.sp -= 1
     return 0
+
 
 cdef inline int greater_than(Interpreter self, Frame *f) noexcept nogil:
     """GT (0x11)."""
@@ -737,12 +755,14 @@ cdef inline int greater_than(Interpreter self, Frame *f) noexcept nogil:
     f.sp -= 1
     return 0
 
+
 cdef inline int signed_less_than(Interpreter self, Frame *f) noexcept nogil:
     """SLT (0x12)."""
     cdef u256 *a = &f.stack[f.sp - 1]
     u256_set_u64(a - 1, u256_slt(a, a - 1))
     f.sp -= 1
     return 0
+
 
 cdef inline int signed_greater_than(Interpreter self, Frame *f) noexcept nogil:
     """SGT (0x13)."""
@@ -751,6 +771,7 @@ cdef inline int signed_greater_than(Interpreter self, Frame *f) noexcept nogil:
     f.sp -= 1
     return 0
 
+
 cdef inline int equal(Interpreter self, Frame *f) noexcept nogil:
     """EQ (0x14)."""
     cdef u256 *a = &f.stack[f.sp - 1]
@@ -758,11 +779,13 @@ cdef inline int equal(Interpreter self, Frame *f) noexcept nogil:
     f.sp -= 1
     return 0
 
+
 cdef inline int is_zero(Interpreter self, Frame *f) noexcept nogil:
     """ISZERO (0x15)."""
     cdef u256 *a = &f.stack[f.sp - 1]
     u256_set_u64(a, u256_is_zero(a))
     return 0
+
 
 cdef inline int bitwise_and(Interpreter self, Frame *f) noexcept nogil:
     """AND (0x16)."""
@@ -771,12 +794,14 @@ cdef inline int bitwise_and(Interpreter self, Frame *f) noexcept nogil:
     f.sp -= 1
     return 0
 
+
 cdef inline int bitwise_or(Interpreter self, Frame *f) noexcept nogil:
     """OR (0x17)."""
     cdef u256 *a = &f.stack[f.sp - 1]
     u256_or(a - 1, a, a - 1)
     f.sp -= 1
     return 0
+
 
 cdef inline int bitwise_xor(Interpreter self, Frame *f) noexcept nogil:
     """XOR (0x18)."""
@@ -785,11 +810,13 @@ cdef inline int bitwise_xor(Interpreter self, Frame *f) noexcept nogil:
     f.sp -= 1
     return 0
 
+
 cdef inline int bitwise_not(Interpreter self, Frame *f) noexcept nogil:
     """NOT (0x19)."""
     cdef u256 *a = &f.stack[f.sp - 1]
     u256_not(a, a)
     return 0
+
 
 cdef inline int get_byte(Interpreter self, Frame *f) noexcept nogil:
     """BYTE (0x1A): byte i (big-endian) of x."""
@@ -798,12 +825,14 @@ cdef inline int get_byte(Interpreter self, Frame *f) noexcept nogil:
     f.sp -= 1
     return 0
 
+
 cdef inline int bitwise_shl(Interpreter self, Frame *f) noexcept nogil:
     """SHL (0x1B, EIP-145)."""
     cdef u256 *a = &f.stack[f.sp - 1]
     u256_shl(a - 1, a, a - 1)
     f.sp -= 1
     return 0
+
 
 cdef inline int bitwise_shr(Interpreter self, Frame *f) noexcept nogil:
     """SHR (0x1C, EIP-145)."""
@@ -812,6 +841,7 @@ cdef inline int bitwise_shr(Interpreter self, Frame *f) noexcept nogil:
     f.sp -= 1
     return 0
 
+
 cdef inline int bitwise_sar(Interpreter self, Frame *f) noexcept nogil:
     """SAR (0x1D, EIP-145)."""
     cdef u256 *a = &f.stack[f.sp - 1]
@@ -819,11 +849,13 @@ cdef inline int bitwise_sar(Interpreter self, Frame *f) noexcept nogil:
     f.sp -= 1
     return 0
 
+
 cdef inline int count_leading_zeros(Interpreter self, Frame *f) noexcept nogil:
     """CLZ (0x1E, EIP-7939): leading zero bits (256 for 0)."""
     cdef u256 *a = &f.stack[f.sp - 1]
     u256_clz(a, a)
     return 0
+
 
 cdef int keccak(Interpreter self, Frame *f) except -1 nogil:
     """KECCAK256 (0x20): hash of memory[offset:offset+size]."""
@@ -841,6 +873,7 @@ cdef int keccak(Interpreter self, Frame *f) except -1 nogil:
     f.sp -= 1
     return 0
 
+
 # --------------------------------------------------------------------------------------
 # environment
 
@@ -849,15 +882,18 @@ cdef inline int push_addr(Interpreter self, Frame *f, const uint8_t *addr) noexc
     f.sp += 1
     return 0
 
+
 cdef inline int access_account(Interpreter self, Frame *f, const uint8_t *addr) except -1 nogil:
     """EIP-2929: charge the warm or cold access cost of an account and warm it."""
     if self.state.warm_account(addr):
         return charge(f, self.sched.warm_access)
     return charge(f, self.sched.cold_account_access)
 
+
 cdef int address(Interpreter self, Frame *f) noexcept nogil:
     """ADDRESS (0x30)."""
     return push_addr(self, f, f.msg.target)
+
 
 cdef int balance(Interpreter self, Frame *f) except -1 nogil:
     """BALANCE (0x31, EIP-2929 access cost)."""
@@ -869,19 +905,23 @@ cdef int balance(Interpreter self, Frame *f) except -1 nogil:
     self.state.get_balance(addr, a)
     return 0
 
+
 cdef int origin(Interpreter self, Frame *f) noexcept nogil:
     """ORIGIN (0x32)."""
     return push_addr(self, f, self.tx.origin)
 
+
 cdef int caller(Interpreter self, Frame *f) noexcept nogil:
     """CALLER (0x33)."""
     return push_addr(self, f, f.msg.caller)
+
 
 cdef int callvalue(Interpreter self, Frame *f) noexcept nogil:
     """CALLVALUE (0x34)."""
     f.stack[f.sp] = f.msg.value
     f.sp += 1
     return 0
+
 
 cdef int calldataload(Interpreter self, Frame *f) noexcept nogil:
     """CALLDATALOAD (0x35): 32 bytes of calldata at i, zero-padded."""
@@ -891,11 +931,13 @@ cdef int calldataload(Interpreter self, Frame *f) noexcept nogil:
     u256_from_be(a, buf)
     return 0
 
+
 cdef int calldatasize(Interpreter self, Frame *f) noexcept nogil:
     """CALLDATASIZE (0x36)."""
     u256_set_u64(&f.stack[f.sp], f.msg.data_size)
     f.sp += 1
     return 0
+
 
 cdef inline int copy_to_memory(Interpreter self, Frame *f, const uint8_t *src, uint64_t src_size
                                ) noexcept nogil:
@@ -912,9 +954,11 @@ cdef inline int copy_to_memory(Interpreter self, Frame *f, const uint8_t *src, u
     copy_padded(f.mem + o, src, src_size, a - 1, n)
     return 0
 
+
 cdef int calldatacopy(Interpreter self, Frame *f) noexcept nogil:
     """CALLDATACOPY (0x37)."""
     return copy_to_memory(self, f, f.msg.data, f.msg.data_size)
+
 
 cdef int codesize(Interpreter self, Frame *f) noexcept nogil:
     """CODESIZE (0x38)."""
@@ -922,15 +966,18 @@ cdef int codesize(Interpreter self, Frame *f) noexcept nogil:
     f.sp += 1
     return 0
 
+
 cdef int codecopy(Interpreter self, Frame *f) noexcept nogil:
     """CODECOPY (0x39)."""
     return copy_to_memory(self, f, f.code, f.code_size)
+
 
 cdef int gasprice(Interpreter self, Frame *f) noexcept nogil:
     """GASPRICE (0x3A): the effective gas price."""
     f.stack[f.sp] = self.tx.gas_price
     f.sp += 1
     return 0
+
 
 cdef int extcodesize(Interpreter self, Frame *f) except -1 nogil:
     """EXTCODESIZE (0x3B, EIP-2929; a 7702 designation is seen as itself)."""
@@ -943,6 +990,7 @@ cdef int extcodesize(Interpreter self, Frame *f) except -1 nogil:
     self.state.get_code(addr, &code)
     u256_set_u64(a, code.size)
     return 0
+
 
 cdef int extcodecopy(Interpreter self, Frame *f) except -1 nogil:
     """EXTCODECOPY (0x3C, EIP-2929)."""
@@ -966,11 +1014,13 @@ cdef int extcodecopy(Interpreter self, Frame *f) except -1 nogil:
     copy_padded(f.mem + o, code.data, code.size, a - 2, n)
     return 0
 
+
 cdef int returndatasize(Interpreter self, Frame *f) noexcept nogil:
     """RETURNDATASIZE (0x3D, EIP-211)."""
     u256_set_u64(&f.stack[f.sp], f.ret_size)
     f.sp += 1
     return 0
+
 
 cdef int returndatacopy(Interpreter self, Frame *f) noexcept nogil:
     """RETURNDATACOPY (0x3E, EIP-211): reading past the return data is an error."""
@@ -989,6 +1039,7 @@ cdef int returndatacopy(Interpreter self, Frame *f) noexcept nogil:
         memcpy(f.mem + o, f.ret + (a - 1).w[0], n)
     return 0
 
+
 cdef int extcodehash(Interpreter self, Frame *f) except -1 nogil:
     """EXTCODEHASH (0x3F, EIP-1052/2929): 0 for empty or absent accounts."""
     cdef u256 *a = &f.stack[f.sp - 1]
@@ -1002,6 +1053,7 @@ cdef int extcodehash(Interpreter self, Frame *f) except -1 nogil:
     return 0
 
 # block
+
 
 cdef int block_hash(Interpreter self, Frame *f) except -1 nogil:
     """BLOCKHASH (0x40): hashes of the 256 previous blocks, else 0."""
@@ -1019,9 +1071,11 @@ cdef int block_hash(Interpreter self, Frame *f) except -1 nogil:
     u256_from_be(a, h)
     return 0
 
+
 cdef int coinbase(Interpreter self, Frame *f) noexcept nogil:
     """COINBASE (0x41)."""
     return push_addr(self, f, self.block.coinbase)
+
 
 cdef int timestamp(Interpreter self, Frame *f) noexcept nogil:
     """TIMESTAMP (0x42)."""
@@ -1029,11 +1083,13 @@ cdef int timestamp(Interpreter self, Frame *f) noexcept nogil:
     f.sp += 1
     return 0
 
+
 cdef int number(Interpreter self, Frame *f) noexcept nogil:
     """NUMBER (0x43)."""
     u256_set_u64(&f.stack[f.sp], self.block.number)
     f.sp += 1
     return 0
+
 
 cdef int prev_randao(Interpreter self, Frame *f) noexcept nogil:
     """PREVRANDAO (0x44, EIP-4399)."""
@@ -1041,11 +1097,13 @@ cdef int prev_randao(Interpreter self, Frame *f) noexcept nogil:
     f.sp += 1
     return 0
 
+
 cdef int gas_limit(Interpreter self, Frame *f) noexcept nogil:
     """GASLIMIT (0x45)."""
     u256_set_u64(&f.stack[f.sp], self.block.gas_limit)
     f.sp += 1
     return 0
+
 
 cdef int chain_id(Interpreter self, Frame *f) noexcept nogil:
     """CHAINID (0x46, EIP-1344)."""
@@ -1053,17 +1111,20 @@ cdef int chain_id(Interpreter self, Frame *f) noexcept nogil:
     f.sp += 1
     return 0
 
+
 cdef int self_balance(Interpreter self, Frame *f) except -1 nogil:
     """SELFBALANCE (0x47, EIP-1884)."""
     self.state.get_balance(f.msg.target, &f.stack[f.sp])
     f.sp += 1
     return 0
 
+
 cdef int base_fee(Interpreter self, Frame *f) noexcept nogil:
     """BASEFEE (0x48, EIP-3198)."""
     f.stack[f.sp] = self.block.base_fee
     f.sp += 1
     return 0
+
 
 cdef int blob_hash(Interpreter self, Frame *f) noexcept nogil:
     """BLOBHASH (0x49, EIP-4844): the i-th versioned hash of the transaction, else 0."""
@@ -1074,11 +1135,13 @@ cdef int blob_hash(Interpreter self, Frame *f) noexcept nogil:
         u256_zero(a)
     return 0
 
+
 cdef int blob_base_fee(Interpreter self, Frame *f) noexcept nogil:
     """BLOBBASEFEE (0x4A, EIP-7516)."""
     f.stack[f.sp] = self.block.blob_base_fee
     f.sp += 1
     return 0
+
 
 # --------------------------------------------------------------------------------------
 # stack, memory, storage, flow
@@ -1087,6 +1150,7 @@ cdef inline int pop(Interpreter self, Frame *f) noexcept nogil:
     """POP (0x50)."""
     f.sp -= 1
     return 0
+
 
 cdef int mload(Interpreter self, Frame *f) noexcept nogil:
     """MLOAD (0x51)."""
@@ -1100,6 +1164,7 @@ cdef int mload(Interpreter self, Frame *f) noexcept nogil:
         return H_OUT_OF_GAS
     u256_from_be(a, f.mem + o)
     return 0
+
 
 cdef int mstore(Interpreter self, Frame *f) noexcept nogil:
     """MSTORE (0x52)."""
@@ -1115,6 +1180,7 @@ cdef int mstore(Interpreter self, Frame *f) noexcept nogil:
     u256_to_be(f.mem + o, a - 1)
     return 0
 
+
 cdef int mstore8(Interpreter self, Frame *f) noexcept nogil:
     """MSTORE8 (0x53)."""
     cdef u256 *a = &f.stack[f.sp - 1]
@@ -1129,6 +1195,7 @@ cdef int mstore8(Interpreter self, Frame *f) noexcept nogil:
     f.mem[o] = <uint8_t>((a - 1).w[0] & 0xFF)
     return 0
 
+
 cdef int sload(Interpreter self, Frame *f) except -1 nogil:
     """SLOAD (0x54, EIP-2929 warm/cold slot)."""
     cdef u256 *a = &f.stack[f.sp - 1]
@@ -1141,6 +1208,7 @@ cdef int sload(Interpreter self, Frame *f) except -1 nogil:
         return H_OUT_OF_GAS
     self.state.sload(f.msg.target, a, a)
     return 0
+
 
 cdef int sstore(Interpreter self, Frame *f) except -1 nogil:
     """SSTORE (0x55, EIP-2200/2929/3529 gas and refunds)."""
@@ -1177,6 +1245,7 @@ cdef int sstore(Interpreter self, Frame *f) except -1 nogil:
     self.state.sstore(f.msg.target, key, new)
     return 0
 
+
 cdef inline int jump_to(Interpreter self, Frame *f, const u256 *dest) noexcept nogil:
     cdef uint64_t d
     if not u256_fits_u64(dest) or dest.w[0] >= f.code_size or f.jumpdests == NULL:
@@ -1187,10 +1256,12 @@ cdef inline int jump_to(Interpreter self, Frame *f, const u256 *dest) noexcept n
     f.pc = d
     return 0
 
+
 cdef int jump(Interpreter self, Frame *f) noexcept nogil:
     """JUMP (0x56): to a JUMPDEST."""
     f.sp -= 1
     return jump_to(self, f, &f.stack[f.sp])
+
 
 cdef int jumpi(Interpreter self, Frame *f) noexcept nogil:
     """JUMPI (0x57): to a JUMPDEST if the condition is not zero."""
@@ -1199,11 +1270,13 @@ cdef int jumpi(Interpreter self, Frame *f) noexcept nogil:
         return 0
     return jump_to(self, f, &f.stack[f.sp + 1])
 
+
 cdef int pc(Interpreter self, Frame *f) noexcept nogil:
     """PC (0x58)."""
     u256_set_u64(&f.stack[f.sp], f.pc - 1)
     f.sp += 1
     return 0
+
 
 cdef int msize(Interpreter self, Frame *f) noexcept nogil:
     """MSIZE (0x59)."""
@@ -1211,17 +1284,20 @@ cdef int msize(Interpreter self, Frame *f) noexcept nogil:
     f.sp += 1
     return 0
 
+
 cdef int gas(Interpreter self, Frame *f) noexcept nogil:
     """GAS (0x5A): gas left after this instruction."""
     u256_set_u64(&f.stack[f.sp], <uint64_t>f.gas)
     f.sp += 1
     return 0
 
+
 cdef int tload(Interpreter self, Frame *f) except -1 nogil:
     """TLOAD (0x5C, EIP-1153)."""
     cdef u256 *a = &f.stack[f.sp - 1]
     self.state.tload(f.msg.target, a, a)
     return 0
+
 
 cdef int tstore(Interpreter self, Frame *f) except -1 nogil:
     """TSTORE (0x5D, EIP-1153)."""
@@ -1231,6 +1307,7 @@ cdef int tstore(Interpreter self, Frame *f) except -1 nogil:
         return H_STATIC_VIOLATION
     self.state.tstore(f.msg.target, a, a - 1)
     return 0
+
 
 cdef int mcopy(Interpreter self, Frame *f) noexcept nogil:
     """MCOPY (0x5E, EIP-5656)."""
@@ -1247,11 +1324,13 @@ cdef int mcopy(Interpreter self, Frame *f) noexcept nogil:
         memmove(f.mem + d, f.mem + s, n)
     return 0
 
+
 cdef inline int push0(Interpreter self, Frame *f) noexcept nogil:
     """PUSH0 (0x5F, EIP-3855)."""
     u256_zero(&f.stack[f.sp])
     f.sp += 1
     return 0
+
 
 cdef inline int push_n(Interpreter self, Frame *f, int n) noexcept nogil:
     """PUSH1..PUSH32 (0x60..0x7F): immediates past the code end read as zero."""
@@ -1268,11 +1347,13 @@ cdef inline int push_n(Interpreter self, Frame *f, int n) noexcept nogil:
     f.sp += 1
     return 0
 
+
 cdef inline int dup_n(Interpreter self, Frame *f, int n) noexcept nogil:
     """DUP1..DUP16 (0x80..0x8F)."""
     f.stack[f.sp] = f.stack[f.sp - n]
     f.sp += 1
     return 0
+
 
 cdef inline int swap_n(Interpreter self, Frame *f, int n) noexcept nogil:
     """SWAP1..SWAP16 (0x90..0x9F)."""
@@ -1280,6 +1361,7 @@ cdef inline int swap_n(Interpreter self, Frame *f, int n) noexcept nogil:
     f.stack[f.sp - 1] = f.stack[f.sp - 1 - n]
     f.stack[f.sp - 1 - n] = t
     return 0
+
 
 cdef int log_n(Interpreter self, Frame *f, int n_topics) except -1 nogil:
     """LOG0..LOG4 (0xA0..0xA4): 8 gas per data byte; forbidden in static context."""
@@ -1319,6 +1401,7 @@ cdef int log_n(Interpreter self, Frame *f, int n_topics) except -1 nogil:
     self.log_data_size += n
     return 0
 
+
 # --------------------------------------------------------------------------------------
 # system
 
@@ -1335,6 +1418,7 @@ cdef int return_(Interpreter self, Frame *f) noexcept nogil:
     f.out_size = n
     return H_RETURN
 
+
 cdef int revert(Interpreter self, Frame *f) noexcept nogil:
     """REVERT (0xFD, EIP-140): return data, keep the gas left, undo the changes."""
     cdef u256 *a = &f.stack[f.sp - 1]
@@ -1347,6 +1431,7 @@ cdef int revert(Interpreter self, Frame *f) noexcept nogil:
     f.out_off = o
     f.out_size = n
     return H_REVERT
+
 
 cdef int selfdestruct(Interpreter self, Frame *f) except -1 nogil:
     """SELFDESTRUCT (0xFF, EIP-6780 from Cancun: only deletes accounts created in the tx)."""
@@ -1380,6 +1465,7 @@ cdef int selfdestruct(Interpreter self, Frame *f) except -1 nogil:
         self.state.set_balance(me, &bal)
         self.state.mark_selfdestruct(me)
     return H_SELFDESTRUCT
+
 
 cdef int create(Interpreter self, Frame *f, int is_create2) except -1 nogil:
     """CREATE (0xF0) and CREATE2 (0xF5, EIP-1014); EIP-3860 initcode limit and cost,
@@ -1458,6 +1544,7 @@ cdef int create(Interpreter self, Frame *f, int is_create2) except -1 nogil:
     elif set_returndata(f, out.output, out.output_size):
         return H_OUT_OF_GAS
     return 0
+
 
 cdef int call(Interpreter self, Frame *f, int kind) except -1 nogil:
     """CALL (0xF1), CALLCODE (0xF2), DELEGATECALL (0xF4, EIP-7), STATICCALL (0xFA,
@@ -1566,7 +1653,6 @@ cdef int call(Interpreter self, Frame *f, int kind) except -1 nogil:
     if out_n:
         memcpy(f.mem + out_o, f.ret, out_n if out_n < f.ret_size else f.ret_size)
     return 0
-
 
 
 # ------------------------------------------------------------------------------------------
