@@ -312,3 +312,18 @@ def test_simulation_rules_by_name_and_block_env_round_trip():
     # no account, no balance, gas price 0 under a base fee: accepted, nothing charged
     r = evm.transact(Tx(SENDER, to=TARGET, gas_limit=10 ** 9, gas_price=0))
     assert r.success and evm.get_nonce(SENDER) == 1 and evm.get_balance(SENDER) == 0
+
+
+def test_excess_blob_gas_and_eip7918_reserve_price():
+    from verbs._evm.forks import next_excess_blob_gas, blob_gas_price
+    full = 6 * 2 ** 17
+    assert next_excess_blob_gas("Prague", 0, full, 10 ** 9) == 0          # at target
+    # Osaka: the execution base fee dominates the blob price, excess grows anyway
+    assert next_excess_blob_gas("Osaka", 0, full, 10 ** 9) == full * 3 // 9
+    assert next_excess_blob_gas("Osaka", 0, full, 0) == 0
+    assert next_excess_blob_gas("Cancun", 0, 4 * 2 ** 17, 0) == 2 ** 17   # target 3
+    assert next_excess_blob_gas("Shanghai", 0, 0, 0) == 0
+    assert blob_gas_price("Cancun", 0) == 1
+    evm = make_evm("Cancun")
+    evm.set_block(excess_blob_gas=10_000_000)
+    assert evm.blob_base_fee == blob_gas_price("Cancun", 10_000_000)

@@ -17,7 +17,7 @@ from verbs._evm.forks cimport Schedule, fill_schedule, OSAKA
 from verbs._evm.interpreter cimport (
     Interpreter, Message, Outcome, BlockEnv, H_REVERT, H_OUT_OF_GAS, H_CREATE_COLLISION,
 )
-from verbs._evm.forks import fork_id, fork_name, Rules
+from verbs._evm.forks import fork_id, fork_name, Rules, fake_exponential
 from verbs._evm.interpreter import halt_name, contract_address
 
 __all__ = ["EVM", "Tx", "Result", "InvalidTransaction", "Rules"]
@@ -128,18 +128,6 @@ def to_address(a) -> bytes:
 
 def _int(v):
     return int(v, 16) if isinstance(v, str) else int(v)
-
-
-def fake_exponential(factor: int, numerator: int, denominator: int) -> int:
-    """EIP-4844: factor * e ** (numerator / denominator), approximated in integers."""
-    i = 1
-    output = 0
-    acc = factor * denominator
-    while acc > 0:
-        output += acc
-        acc = (acc * numerator) // (denominator * i)
-        i += 1
-    return output // denominator
 
 
 def _rlp_bytes(b: bytes) -> bytes:

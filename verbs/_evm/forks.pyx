@@ -180,6 +180,7 @@ BASE_SCHEDULE = dict(
     blob_tx_max=0,
     blob_update_fraction=1,
     blob_min_price=1,
+    blob_base_cost=0,
     selfdestruct_eip6780=0,
     delegation_eip7702=0,
     warm_coinbase=1,
@@ -205,9 +206,10 @@ FORK_DELTAS = {
         tx_floor_token=10,
         delegation_eip7702=1,
     ),
-    OSAKA: dict(             # EIP-7825 tx gas cap, EIP-7594 blobs per tx
+    OSAKA: dict(             # EIP-7825 tx gas cap, EIP-7594 blobs per tx, EIP-7918 floor
         tx_gas_cap=2 ** 24,
         blob_tx_max=6,
+        blob_base_cost=2 ** 13,
     ),
 }
 
@@ -390,6 +392,43 @@ cdef int fill_schedule(Schedule *s, int fork, object rules, object blob_schedule
         if 0 < a < N_PRECOMPILE_SLOTS:
             s.precompile[a] = 1
     return 0
+
+
+def fake_exponential(factor: int, numerator: int, denominator: int) -> int:
+    """EIP-4844: factor * e ** (numerator / denominator), approximated in integers."""
+    i, output, acc = 1, 0, factor * denominator
+    while acc > 0:
+        output += acc
+        acc = (acc * numerator) // (denominator * i)
+        i += 1
+    return output // denominator
+
+
+def blob_gas_price(fork, excess_blob_gas: int, blob_schedule=None) -> int:
+    """EIP-4844 blob base fee for ``excess_blob_gas``."""
+    s = effective_schedule(fork, None, blob_schedule)
+    return fake_exponential(s["blob_min_price"], excess_blob_gas, s["blob_update_fraction"])
+
+
+def next_excess_blob_gas(fork, parent_excess_blob_gas: int, parent_blob_gas_used: int,
+                         parent_base_fee: int, blob_schedule=None) -> int:
+    """calculate_excess_blob_gas: the excess blob gas of the block after a parent block
+    (EIP-4844; from Osaka with the EIP-7918 reserve price)."""
+    f = fork_id(fork)
+    s = effective_schedule(f, None, blob_schedule)
+    if not s["blob_gas_per_blob"]:
+        return 0
+    target = s["blob_gas_per_blob"] * s["blob_target"]
+    parent_blob_gas = parent_excess_blob_gas + parent_blob_gas_used
+    if parent_blob_gas < target:
+        return 0
+    if s["blob_base_cost"]:
+        target_price = s["blob_gas_per_blob"] * blob_gas_price(f, parent_excess_blob_gas,
+                                                               blob_schedule)
+        if s["blob_base_cost"] * parent_base_fee > target_price:
+            return parent_excess_blob_gas + parent_blob_gas_used * (
+                s["blob_max"] - s["blob_target"]) // s["blob_max"]
+    return parent_blob_gas - target
 
 
 def schedule_ops(fork):
