@@ -126,3 +126,42 @@ def test_random_program_matches_revm(seed, fork):
 def test_generator_makes_nontrivial_programs():
     lengths = [len(random_program(s, "Cancun")) for s in range(20)]
     assert max(lengths) > 100
+
+
+# --- random bytes: mostly failing programs, compared on success, output and gas used ---------
+
+def random_bytes_program(seed: int) -> bytes:
+    rng = random.Random(seed)
+    pushes = list(range(0x5F, 0x80))
+    return bytes(rng.choice(pushes) if rng.random() < 0.25 else rng.randrange(256)
+                 for _ in range(rng.randrange(1, 60)))
+
+
+def run_revm_any(code: bytes, fork: str, gas: int):
+    """(success, output, gas used) on revm, also for halting programs."""
+    import re
+
+    evm = pyrevm.EVM(spec_id=PYREVM_SPEC[fork])
+    caller, contract = "0x" + CALLER.hex(), "0x" + CONTRACT.hex()
+    evm.set_balance(caller, 10 ** 20)
+    evm.insert_account_info(contract, pyrevm.AccountInfo(code=code, balance=1000))
+    try:
+        out = evm.message_call(caller, contract, gas=gas)
+    except RuntimeError as exc:
+        m = re.search(r"gas_used: (\d+)", str(exc))
+        return False, b"", int(m.group(1)) if m else None
+    return evm.result.is_success, bytes(out), evm.result.gas_used
+
+
+# Shanghai is left out: pyrevm's SHANGHAI accepts the Cancun opcodes (BLOBHASH, TLOAD, ...).
+@pytest.mark.parametrize("fork", ["Cancun", "Prague"])
+@pytest.mark.parametrize("seed", range(150))
+def test_random_bytes_match_revm(seed, fork):
+    code = random_bytes_program(seed)
+    evm = EVM(fork)
+    evm.set_block(number=1, timestamp=1, gas_limit=30_000_000, base_fee=0)
+    evm.set_account(CALLER, balance=10 ** 20)
+    evm.set_account(CONTRACT, code=code, balance=1000)
+    r = evm.transact(Tx(CALLER, to=CONTRACT, gas_limit=200_000, gas_price=0))
+    ours = (r.success, r.output if r.success else b"", r.gas_used)
+    assert ours == run_revm_any(code, fork, 200_000), code.hex()
