@@ -79,6 +79,7 @@ UNARY = {
     "not": lambda a: a ^ MASK,
     "clz": lambda a: 256 - a.bit_length(),
     "neg": lambda a: (-a) & MASK,
+    "sqr": lambda a: (a * a) & MASK,
 }
 PREDICATES = {
     "lt": lambda a, b: a < b,

@@ -45,6 +45,7 @@ cdef extern from "u256.h" nogil:
     void u256_sub(u256 *r, const u256 *a, const u256 *b)
     void u256_neg(u256 *r, const u256 *a)
     void u256_mul(u256 *r, const u256 *a, const u256 *b)
+    void u256_sqr(u256 *r, const u256 *a)
     void u256_div(u256 *r, const u256 *a, const u256 *b)
     void u256_sdiv(u256 *r, const u256 *a, const u256 *b)
     void u256_mod(u256 *r, const u256 *a, const u256 *b)

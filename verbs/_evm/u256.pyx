@@ -12,7 +12,7 @@ ctypedef int (*predicate_fn)(const u256 *, const u256 *) noexcept nogil
 
 _MASK = (1 << 256) - 1
 
-UNARY_OPS = ("not", "clz", "neg")
+UNARY_OPS = ("not", "clz", "neg", "sqr")
 BINARY_OPS = ("add", "sub", "mul", "div", "sdiv", "mod", "smod", "exp", "signextend",
               "and", "or", "xor", "byte", "shl", "shr", "sar")
 TERNARY_OPS = ("addmod", "mulmod")
@@ -23,6 +23,7 @@ cdef unary_fn _unary(str name) except NULL:
     if name == "not": return u256_not
     if name == "clz": return u256_clz
     if name == "neg": return u256_neg
+    if name == "sqr": return u256_sqr
     raise ValueError(f"unknown unary op {name!r}")
 
 
