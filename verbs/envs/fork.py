@@ -9,13 +9,18 @@ simulation offline.
 
 Round trips
 -----------
-Without help, the first transaction to a contract costs one round trip per account and per
-storage slot it reads. With ``prefetch=True`` (the default) the env first asks the node for
-the access lists of the transactions to contracts it has not met yet (``eth_createAccessList``
-of all of them in one batch, at the pinned block), then fetches every account and slot they
-name in one more batch: two round trips per block (or per direct call) with new contracts,
-whatever they read. A target the backend already knows (memory or disk cache) is never
-prefetched, so a run from a warm disk cache still sends no request.
+Left alone, a transaction costs one round trip per account and per storage slot it reads
+that the backend lacks. With ``prefetch=True`` (the default) the env asks the node for access
+lists first (``eth_createAccessList`` at the pinned block) and fetches everything they name in
+one more batch:
+
+- in :meth:`~_ForkEnv.process_block`, for the queued transactions whose sender has not sent to
+  that target before: all their access lists in one batch, so two round trips for the block
+  whatever it reads;
+- in ``call``/``execute``, for the first transaction to a contract the backend does not know.
+
+Once the backend serves from its disk cache, blocks are not prefetched (the disk likely holds
+it all), so a run from a warm disk cache still sends no request.
 
 Block hashes
 ------------
@@ -160,7 +165,8 @@ class _ForkEnv(BaseEnv):
                              trust_disk_cache=trust_disk_cache, **(rpc_options or {}))
         self._rpc = backend
         self._prefetch_enabled = bool(prefetch)
-        self._prefetched: typing.Set[bytes] = set()
+        self._prefetched_targets: typing.Set[bytes] = set()
+        self._prefetched_pairs: typing.Set[typing.Tuple[bytes, bytes]] = set()
         block = backend.block_env
         super().__init__(seed, _backend=_SimulationBackend(backend), _chain_id=block.chain_id,
                          **options)
@@ -192,9 +198,11 @@ class _ForkEnv(BaseEnv):
     def export_cache(self) -> "Cache":
         """Everything fetched so far, as the original's ``Cache`` value.
 
-        ``EmptyEnv*(seed, cache=c)`` then runs the same simulation offline (its chain id is
-        the empty envs' 1, and ``BLOCKHASH`` of blocks up to the fork block follows the empty
-        backend's convention: the cache holds neither).
+        ``EmptyEnv*(seed, cache=c)`` then runs the same simulation offline. The cache's shape
+        (the original's) holds the fork block's number and timestamp but not its chain id,
+        coinbase, prevrandao, base fee or block hashes: there ``CHAINID`` is the empty envs'
+        1, the coinbase the zero address, the base fee 0, and ``BLOCKHASH`` follows the empty
+        backend's convention (a :meth:`export_snapshot` keeps the block env).
 
         Returns
         -------
@@ -218,29 +226,15 @@ class _ForkEnv(BaseEnv):
 
     # ------------------------------------------------------------------ prefetching
     def _prefetch(self, txs: typing.Sequence[_ForkTx]) -> None:
-        """Prefetch what ``txs`` to contracts new to the backend read: their access lists from
-        the node in one batch, then every account and slot named in one more."""
+        """Ask the node for the access lists of ``txs`` (one batch, at the pinned block), then
+        fetch every account and slot they name that the backend lacks (one more batch)."""
         backend = self._rpc
-        chosen = []
-        for tx in txs:
-            to = tx[1]
-            if to is None or to in self._prefetched:
-                continue
-            if _known_to_backend(backend, to):
-                self._prefetched.add(to)
-                continue
-            chosen.append(tx)
-            if len(chosen) >= PREFETCH_MAX_TXS:
-                break
-        if not chosen:
-            return
-        self._prefetched.update(tx[1] for tx in chosen)
         from verbs.fork import RPCError, codec
 
         block = ({"blockHash": codec.data(backend.block_env.hash)} if backend.pin_by_hash
                  else codec.quantity(backend.block_number))
         calls = []
-        for sender, to, data, value in chosen:
+        for sender, to, data, value in txs:
             calls.append(("eth_createAccessList", [{
                 "from": codec.address(sender), "to": codec.address(to),
                 "data": codec.data(data), "value": codec.quantity(value)}, block]))
@@ -250,31 +244,54 @@ class _ForkEnv(BaseEnv):
             results = []  # the node cannot help: the transactions fetch what they read
         accounts: typing.Dict[bytes, None] = {}
         slots: typing.Dict[typing.Tuple[bytes, int], None] = {}
-        for sender, to, _, _ in chosen:
+        for sender, to, _, _ in txs:
             accounts[sender] = None
             accounts[to] = None
         if self._real_fees:
             accounts[backend.block_env.coinbase] = None  # paid the priority fees
-        for result in results:
+        for result in results:  # a failed one (a revert on the node) is an RPCError: no list
             for address, keys in _access_list(result):
                 accounts[address] = None
                 for key in keys:
                     slots[(address, key)] = None
-        backend.prefetch(list(accounts), list(slots))
+        try:
+            backend.prefetch(list(accounts), list(slots))
+        except RPCError:
+            pass  # a hint only: the transactions then fetch (and fail) as without it
 
     def _run(self, tx, commit: bool, what: str):
-        if self._prefetch_enabled and tx.to is not None and tx.to not in self._prefetched:
-            self._prefetch([(tx.sender, tx.to, tx.data, tx.value)])
+        # a direct call or execute: worth it only for a contract new to the backend (a single
+        # transaction to a known one reads few new slots: fetching them lazily is as quick)
+        to = tx.to
+        if self._prefetch_enabled and to is not None and to not in self._prefetched_targets:
+            self._prefetched_targets.add(to)
+            self._prefetched_pairs.add((tx.sender, to))
+            if not _known_to_backend(self._rpc, to):
+                self._prefetch([(tx.sender, to, tx.data, tx.value)])
         return super()._run(tx, commit, what)
 
     def process_block(self) -> None:
         """Process the queued transactions as the next block (see
-        :meth:`verbs.envs.base.BaseEnv.process_block`); with prefetching on, what the
-        transactions to contracts new to the backend read is fetched first, in two round
-        trips."""
+        :meth:`verbs.envs.base.BaseEnv.process_block`).
+
+        With prefetching on, the transactions of senders that have not yet sent to their
+        target get their access lists from the node first (all in one batch), and what those
+        name is fetched in one more: two round trips for the block, instead of one per account
+        and slot read. Not done once the backend serves from its disk cache (which then
+        likely holds it all).
+        """
         if self._prefetch_enabled and self._queue:
-            self._prefetch([(p.sender, p.to, p.data, p.value) for p in self._queue
-                            if p.to not in self._prefetched])
+            chosen = []
+            for p in self._queue:
+                pair = (p.sender, p.to)
+                if pair in self._prefetched_pairs:
+                    continue
+                self._prefetched_pairs.add(pair)
+                self._prefetched_targets.add(p.to)
+                if len(chosen) < PREFETCH_MAX_TXS:
+                    chosen.append((p.sender, p.to, p.data, p.value))
+            if chosen and not self._rpc.disk_hits:
+                self._prefetch(chosen)
         super().process_block()
 
 
@@ -310,6 +327,11 @@ _PARAMETERS_DOC = """
         default) the base fee is 0 and the gas limit does not bind, as in the empty envs;
         the other block fields (number, timestamp, coinbase, prevrandao, difficulty, excess
         blob gas) are the fork block's.
+
+    Notes
+    -----
+    Creating an account (``create_account``, ``BaseAgent.deploy``) reads it first (one round
+    trip each on a cold fork): ``env.backend.prefetch(addresses)`` fetches many in one.
 
     Raises
     ------
