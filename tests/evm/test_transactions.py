@@ -327,3 +327,10 @@ def test_excess_blob_gas_and_eip7918_reserve_price():
     evm = make_evm("Cancun")
     evm.set_block(excess_blob_gas=10_000_000)
     assert evm.blob_base_fee == blob_gas_price("Cancun", 10_000_000)
+
+
+def test_no_balance_check_tops_the_sender_up():
+    evm = make_evm("Osaka", rules=Rules(check_balance=False), balance=0, base_fee=10)
+    r = evm.transact(Tx(SENDER, to=TARGET, gas_limit=50_000, gas_price=10))
+    assert r.success and r.gas_used == 21_000
+    assert evm.get_balance(SENDER) == (50_000 - 21_000) * 10     # the unused gas refunded

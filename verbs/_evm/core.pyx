@@ -513,7 +513,14 @@ cdef class EVM:
         # nonce and fees
         st.set_nonce(P(sender), acct_nonce + 1)
         if charge:
-            int_to_u256(&w, gas * gas_price + blob_fee)
+            fee = gas * gas_price + blob_fee
+            st.get_balance(P(sender), &w)
+            if u256_to_int(&w) < fee + tx.value:
+                # only with Rules(check_balance=False): top the sender up to what it must
+                # pay, as revm's disable_balance_check does
+                int_to_u256(&w, fee + tx.value)
+                st.set_balance(P(sender), &w)
+            int_to_u256(&w, fee)
             st.sub_balance(P(sender), &w)
         # EIP-2929/2930/3651 warm addresses and slots
         if s.warm_coinbase:

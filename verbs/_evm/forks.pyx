@@ -249,7 +249,9 @@ class Rules:
     ``tx_gas_cap=None`` removes the EIP-7825 cap; ``max_code_size``/``max_initcode_size``
     raise the EIP-170/3860 limits; ``eip3607=False`` lets senders have code;
     ``check_nonce=False`` accepts any nonce; ``check_balance=False`` skips the balance check of
-    the fees; ``charge_fees=False`` neither charges gas fees nor pays the coinbase;
+    the fees (a sender short of them is topped up to what it pays, as revm's
+    ``disable_balance_check``); ``charge_fees=False`` neither charges gas fees nor pays the
+    coinbase (nor checks the base fee);
     ``block_gas_limit_binds=False`` lets a transaction use more gas than the block gas limit.
     """
 
