@@ -167,7 +167,7 @@ def bench_workload(node, rules, chain, reads: bool, n_steps: int, latency: float
     with FaultProxy(node.url, latency=latency) as proxy:
         for label, prefetch, warm in (("no prefetch", False, False), ("prefetch", True, False),
                                       ("prefetch + agents' accounts", True, True)):
-            run(f"proxy {ms}, cold, {label}", lambda: envs.ForkEnvRandom(
+            run(f"proxy {ms}, cold, {label}", lambda prefetch=prefetch: envs.ForkEnvRandom(
                 proxy.url, SEED, block, cache_dir=False, fork=rules, prefetch=prefetch),
                 warm_agents=warm)
     return rows

@@ -14,14 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List
 
-import numpy as np
 import pytest
 
 from verbs import abi, envs, utils
-from verbs.envs.cache import CacheBackend
-from verbs.fork import ForkConfigError, RPCBackend
 from verbs._evm import core
 from verbs.envs import RevertError
+from verbs.envs.cache import CacheBackend
+from verbs.fork import ForkConfigError, RPCBackend, RPCResponseError
 from verbs.fork.cache import keccak256, read_account_entry, read_storage_entry
 from verbs.sim import BaseAgent, Sim
 
@@ -180,7 +179,8 @@ def test_blockhash_of_past_blocks_is_the_nodes_and_of_simulated_blocks_the_conve
     env.process_block()
     past = chain.blocks[-2]
     out = env.call(probe, probe, past.to_bytes(32, "big"))[0]
-    assert out == bytes.fromhex(chain.node.call("eth_getBlockByNumber", hex(past), False)["hash"][2:])
+    header = chain.node.call("eth_getBlockByNumber", hex(past), False)
+    assert out == bytes.fromhex(header["hash"][2:])
     simulated = chain.blocks[-1] + 1
     out = env.call(probe, probe, simulated.to_bytes(32, "big"))[0]
     assert out == keccak256(str(simulated).encode())  # the empty backend's convention
@@ -208,11 +208,11 @@ def _compare_with_node(chain: TokenChain, make_env) -> None:
         try:
             node_out, node_reverted = bytes.fromhex(
                 chain.node.call("eth_call", request, hex(pre))[2:]), False
-        except Exception as exc:  # a revert: the node gives the revert data
+        except RPCResponseError as exc:  # a revert: the node gives the revert data
             node_out, node_reverted = bytes.fromhex(exc.data[2:]), True
         try:
             touched = chain.node.call("eth_createAccessList", request, hex(pre))["accessList"]
-        except Exception:
+        except RPCResponseError:  # anvil gives no access list for a revert
             touched = []
         receipt = chain.send(sender, chain.token, data)
         assert (receipt["status"] == "0x0") == node_reverted
@@ -455,6 +455,43 @@ def test_prefetching_saves_round_trips_on_the_first_transactions(chain):
         assert all(e.success for e in env.get_last_events())
     assert trips[True] == 2  # the access lists, then everything they name
     assert trips[True] < trips[False]
+
+
+def test_a_node_without_access_lists_gives_the_same_block(chain):
+    block = chain.blocks[-1]
+    a, b, c = chain.accounts[:3]
+
+    def run(url):
+        env = envs.ForkEnvRandom(url, 8, block, cache_dir=False, fork=chain.rules,
+                                 rpc_options={"max_attempts": 1, "timeout": 5})
+        env.submit_transaction(a, chain.token, chain.erc20.transfer.encode([b, 1]), True)
+        env.submit_transaction(b, chain.token, chain.erc20.transfer.encode([c, 1]), True)
+        env.process_block()
+        balances = [chain.erc20.balanceOf.call(env, x, chain.token, [x])[0][0]
+                    for x in (a, b, c)]
+        return env.get_last_events(), balances, env.backend.rpc.stats.methods
+
+    events, balances, _ = run(chain.node.url)
+    with _fork.FaultProxy(chain.node.url) as proxy:
+        proxy.inject("rpc_error", times=None, method="eth_createAccessList",
+                     target="eth_createAccessList", code=-32601, message="method not found")
+        events_without, balances_without, methods = run(proxy.url)
+    assert methods.get("eth_createAccessList", 0) > 0  # asked, refused, went on lazily
+    assert (events_without, balances_without) == (events, balances)
+    assert all(e.success for e in events)
+
+
+def test_sim_fork_runs_on_a_fork_env_at_the_block(chain):
+    block = chain.blocks[1]
+    a = chain.accounts[0]
+    sim = Sim.fork(chain.node.url, block, 5, [], cache_dir=False, fork=chain.rules)
+    assert isinstance(sim.env, envs.ForkEnvRandom) and sim.env.block_number == block
+    assert chain.erc20.balanceOf.call(sim.env, a, chain.token, [a])[0][0] == \
+        chain.balances[block][a]
+    latest = Sim.fork(chain.node.url, 0, 5, [], gas_priority=True, cache_dir=False,
+                      fork=chain.rules)  # 0: the latest block, as the original
+    assert isinstance(latest.env, envs.ForkEnvGasPriority)
+    assert latest.env.block_number == chain.head()
 
 
 # --------------------------------------------------------------------------- workers

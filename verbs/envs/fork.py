@@ -123,7 +123,7 @@ def _known_to_backend(backend: "RPCBackend", address: bytes) -> bool:
 
 def _access_list(result) -> typing.List[typing.Tuple[bytes, typing.List[int]]]:
     """The ``accessList`` of an ``eth_createAccessList`` answer (``[]`` if malformed)."""
-    from verbs.fork import codec
+    from verbs.fork import RPCError, codec
 
     out = []
     if not isinstance(result, dict) or not isinstance(result.get("accessList"), list):
@@ -134,7 +134,7 @@ def _access_list(result) -> typing.List[typing.Tuple[bytes, typing.List[int]]]:
                                        "eth_createAccessList", None)
             keys = [codec.parse_word(k, "storage key", "eth_createAccessList", None)
                     for k in item.get("storageKeys", [])]
-        except Exception:  # a hint only: ignore what cannot be read
+        except (RPCError, AttributeError):  # a hint only: skip what cannot be read
             continue
         out.append((address, keys))
     return out
@@ -286,10 +286,11 @@ class _ForkEnv(BaseEnv):
                 pair = (p.sender, p.to)
                 if pair in self._prefetched_pairs:
                     continue
+                if len(chosen) == PREFETCH_MAX_TXS:
+                    break  # the rest: in a later block
                 self._prefetched_pairs.add(pair)
                 self._prefetched_targets.add(p.to)
-                if len(chosen) < PREFETCH_MAX_TXS:
-                    chosen.append((p.sender, p.to, p.data, p.value))
+                chosen.append((p.sender, p.to, p.data, p.value))
             if chosen and not self._rpc.disk_hits:
                 self._prefetch(chosen)
         super().process_block()
