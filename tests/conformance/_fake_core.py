@@ -1,9 +1,9 @@
 """A stand-in for ``verbs._evm.core`` used by ``test_machinery.py`` to exercise ``run.py``.
 
 It executes nothing: a transaction leaves the state as it was, except that some ``data``
-values trigger the behaviours the runner must survive: ``0x01`` sleeps (timeout), ``0x02``
-kills the process (crash), ``0x03`` raises ``InvalidTransaction("INSUFFICIENT_ACCOUNT_FUNDS")``,
-``0x04`` raises a ``RuntimeError``.
+values trigger the behaviours the runner must survive: ``0xface01`` sleeps (timeout),
+``0xface02`` kills the process (crash), ``0xface03`` raises ``InvalidTransaction("INSUFFICIENT_ACCOUNT_FUNDS")``,
+``0xface04`` raises a ``RuntimeError``.
 """
 from __future__ import annotations
 
@@ -72,12 +72,12 @@ class EVM:
         return dict(self.state)
 
     def transact(self, tx: Tx, commit: bool = True) -> Result:
-        if tx.data == b"\x01":
+        if tx.data == b"\xfa\xce\x01":
             time.sleep(3600)
-        if tx.data == b"\x02":
+        if tx.data == b"\xfa\xce\x02":
             os._exit(3)
-        if tx.data == b"\x03":
+        if tx.data == b"\xfa\xce\x03":
             raise InvalidTransaction("INSUFFICIENT_ACCOUNT_FUNDS", "no funds")
-        if tx.data == b"\x04":
+        if tx.data == b"\xfa\xce\x04":
             raise RuntimeError("boom")
         return Result()

@@ -50,6 +50,21 @@ REPO = RUN_PY.parents[2]
 
 
 # ================================================================================= worker
+def _watch_parent() -> None:
+    """Exit the worker when its parent run dies (a killed run must not leave workers behind)."""
+    import threading
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(3)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def worker_main() -> int:
     """Worker loop: read ``{"file", "start", "fork"}`` tasks from stdin, report on a pipe.
 
@@ -61,6 +76,7 @@ def worker_main() -> int:
         from conformance.runner import run_case  # type: ignore[no-redef]
     else:
         from .runner import run_case
+    _watch_parent()
     proto = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)
     sys.stdout = sys.stderr
@@ -280,6 +296,18 @@ def run_files(
         workers.append(w)
         assign(w)
 
+    try:
+        _loop(rr, workers, pending, sel, spawn, assign, retire, lost_case, jobs, timeout, progress, t0)
+    finally:
+        for w in list(workers):
+            retire(w, kill=True)
+        sel.close()
+    rr.wall = time.monotonic() - t0
+    return rr
+
+
+def _loop(rr, workers, pending, sel, spawn, assign, retire, lost_case, jobs, timeout, progress, t0) -> None:
+    """The parent's event loop (see :func:`run_files`)."""
     last_report = time.monotonic()
     while any(w.task is not None for w in workers) or pending:
         # keep `jobs` workers busy
@@ -338,11 +366,6 @@ def run_files(
                 file=sys.stderr,
                 flush=True,
             )
-    for w in list(workers):
-        retire(w, kill=True)
-    sel.close()
-    rr.wall = time.monotonic() - t0
-    return rr
 
 
 def expected_totals(root: Path) -> dict:
@@ -417,4 +440,8 @@ def main(argv: Optional[list[str]] = None) -> int:
 
 
 if __name__ == "__main__":
+    import signal
+
+    # a SIGTERM ends the run through the finally clauses, which kill the workers
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     sys.exit(main())

@@ -28,7 +28,7 @@ def _fixture(root: Path) -> Path:
         },
     }
     root_hex = "0x" + state_root(parse_alloc(pre)).hex()
-    data = ["0x", "0x01", "0x02", "0x03", "0x04", "0x05"]
+    data = ["0x", "0xface01", "0xface02", "0xface03", "0xface04", "0x05"]
     post = []
     for d in range(len(data)):
         item = {"hash": root_hex, "indexes": {"data": d, "gas": 0, "value": 0},
@@ -61,7 +61,7 @@ def test_fixture_parsing(tmp_path: Path) -> None:
     path = _fixture(tmp_path)
     cases = list(iter_cases(path, tmp_path))
     assert [c.indexes["data"] for c in cases] == list(range(6))
-    assert cases[1].tx["data"] == b"\x01" and cases[0].tx["tx_type"] == 0
+    assert cases[1].tx["data"] == b"\xfa\xce\x01" and cases[0].tx["tx_type"] == 0
     assert cases[3].expect_exception == "TR_NoFunds"
     assert cases[0].test_id == "legacy/GeneralStateTests/stFake/fake.json::fake::Shanghai[0]d0g0v0"
 
