@@ -73,7 +73,7 @@ cdef struct Schedule:
     uint64_t blob_gas_per_blob
     uint64_t blob_target
     uint64_t blob_max              # per block
-    uint64_t blob_tx_max           # per transaction (EIP-7594: 6 in Osaka; else blob_max)
+    uint64_t blob_tx_max           # per transaction: min(blob_tx_limit, blob_max) (EIP-7594)
     uint64_t blob_update_fraction
     uint64_t blob_min_price
     # behaviour switches (fork rules as data)

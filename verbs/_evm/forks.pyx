@@ -177,7 +177,7 @@ BASE_SCHEDULE = dict(
     blob_gas_per_blob=0,
     blob_target=0,
     blob_max=0,
-    blob_tx_max=0,
+    blob_tx_limit=0,             # blobs per transaction (0: only the block maximum)
     blob_update_fraction=1,
     blob_min_price=1,
     blob_base_cost=0,
@@ -193,7 +193,6 @@ FORK_DELTAS = {
         blob_gas_per_blob=2 ** 17,
         blob_target=3,
         blob_max=6,
-        blob_tx_max=6,
         blob_update_fraction=3338477,
         selfdestruct_eip6780=1,
     ),
@@ -201,14 +200,13 @@ FORK_DELTAS = {
         tx_types=(0, 1, 2, 3, 4),
         blob_target=6,
         blob_max=9,
-        blob_tx_max=9,
         blob_update_fraction=5007716,
         tx_floor_token=10,
         delegation_eip7702=1,
     ),
     OSAKA: dict(             # EIP-7825 tx gas cap, EIP-7594 blobs per tx, EIP-7918 floor
         tx_gas_cap=2 ** 24,
-        blob_tx_max=6,
+        blob_tx_limit=6,
         blob_base_cost=2 ** 13,
     ),
 }
@@ -323,8 +321,6 @@ def effective_schedule(fork, rules=None, blob_schedule=None) -> dict:
             s["blob_target"] = _blob_value(blob_schedule["target"])
         if "max" in blob_schedule:
             s["blob_max"] = _blob_value(blob_schedule["max"])
-            if s["blob_tx_max"] > s["blob_max"] or fork_id(fork) < OSAKA:
-                s["blob_tx_max"] = s["blob_max"]
         if "baseFeeUpdateFraction" in blob_schedule:
             s["blob_update_fraction"] = _blob_value(blob_schedule["baseFeeUpdateFraction"])
     return s
@@ -379,7 +375,8 @@ cdef int fill_schedule(Schedule *s, int fork, object rules, object blob_schedule
     s.blob_gas_per_blob = d["blob_gas_per_blob"]
     s.blob_target = d["blob_target"]
     s.blob_max = d["blob_max"]
-    s.blob_tx_max = d["blob_tx_max"]
+    s.blob_tx_max = min(d["blob_tx_limit"], d["blob_max"]) if d["blob_tx_limit"] \
+        else d["blob_max"]
     s.blob_update_fraction = d["blob_update_fraction"]
     s.blob_min_price = d["blob_min_price"]
     s.selfdestruct_eip6780 = d["selfdestruct_eip6780"]
