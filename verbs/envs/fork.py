@@ -202,7 +202,8 @@ class _ForkEnv(BaseEnv):
         (the original's) holds the fork block's number and timestamp but not its chain id,
         coinbase, prevrandao, base fee or block hashes: there ``CHAINID`` is the empty envs'
         1, the coinbase the zero address, the base fee 0, and ``BLOCKHASH`` follows the empty
-        backend's convention (a :meth:`export_snapshot` keeps the block env).
+        backend's convention (a :meth:`export_snapshot` keeps the block env, not the chain
+        id).
 
         Returns
         -------
