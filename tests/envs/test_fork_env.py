@@ -149,6 +149,11 @@ def test_fork_at_an_earlier_block_reads_balances_as_they_were_then(chain, tmp_pa
         for holder in chain.accounts:
             got = chain.erc20.balanceOf.call(env, holder, chain.token, [holder])[0][0]
             assert got == chain.balances[block][holder], (block, holder)
+            a = "0x" + holder.hex()
+            assert env.get_balance(holder) == int(
+                chain.node.call("eth_getBalance", a, hex(block)), 16)
+            assert env.evm.get_nonce(holder) == int(
+                chain.node.call("eth_getTransactionCount", a, hex(block)), 16)
     # the history did move: the first and the last fork block disagree
     assert chain.balances[chain.deploy_block] != chain.balances[chain.blocks[-2]]
 
