@@ -917,3 +917,15 @@ def test_snapshot_equality_details():
     assert base != snap(a11=dict(nonce=1, balance=2, code=b"\x01", storage={1: 1, 2: 1}))
     assert base != snap(a11=dict(nonce=1, balance=2, code=b"\x01", storage={1: 1}), a22={})
     assert snap() == snap()
+
+
+def test_snapshot_save_load(tmp_path):
+    s = State()
+    s.set_account(A, nonce=1, code=b"\x60\x00", storage={7: 8})
+    snap = s.export_snapshot()
+    path = tmp_path / "state.snap"
+    snap.save(path)
+    assert Snapshot.load(path) == snap
+    path.write_bytes(b"garbage")
+    with pytest.raises(ValueError, match="magic"):
+        Snapshot.load(path)

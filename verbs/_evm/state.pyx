@@ -52,6 +52,7 @@ cdef extern from "state_tables.h" nogil:
     void vt_remove_entry(vtable *t, uint8_t *e)
     int vt_remove(vtable *t, const uint8_t *key)
     void vt_clear(vtable *t)
+    int vt_copy(vtable *dst, const vtable *src)
     int vt_compact(vtable *t)
 
     void skey_make(uint8_t *out, const uint8_t *addr, const u256 *key)
@@ -184,70 +185,104 @@ cdef void _layer_release(layer_t *l) noexcept nogil:
         l = p
 
 
-cdef layer_t *_merge_chain(layer_t *top) except NULL nogil:
-    """A new bottom layer (refcount 1) with the content of the chain from `top` down.
-
-    Accounts: the topmost record of each address.  Storage: the topmost entry of each key,
-    kept only if it belongs to its account's current incarnation (zeros are kept only in
-    incarnation 0, where they shadow the Backend).
-    """
-    cdef layer_t *out = layer_new(NULL)
+cdef int _merge_into(layer_t *out, layer_t **chain, Py_ssize_t n) noexcept nogil:
+    """Fill the empty layer `out` from `chain` (chain[0] is the bottom); -1 if out of memory."""
     cdef layer_t *l
-    cdef vtable seen
-    cdef size_t i
+    cdef Py_ssize_t d
+    cdef size_t i, nstale = 0
     cdef uint8_t *e
     cdef uint8_t *ne
     cdef uint8_t *ae
+    cdef uint8_t *stale = NULL
     cdef int created
     cdef acct_t *a
     cdef slot_t *s
     cdef uint64_t want
-    if out == NULL:
-        _raise_oom()
-    vt_init(&seen, SKEY_LEN, sizeof(slot_t))
-    l = top
-    while l != NULL:
+    if vt_copy(&out.accts, &chain[0].accts) or vt_copy(&out.slots, &chain[0].slots):
+        return -1
+    for i in range(out.accts.cap):
+        e = vt_entry(&out.accts, i)
+        if vt_hashof(e):
+            _code_incref((<acct_t *>vt_val(&out.accts, e)).code)
+    for d in range(1, n):
+        l = chain[d]
         for i in range(l.accts.cap):
             e = vt_entry(&l.accts, i)
             if vt_hashof(e) == 0:
                 continue
             ne = vt_insert_h(&out.accts, vt_key(e), vt_hashof(e), &created)
             if ne == NULL:
-                vt_free(&seen)
-                _layer_release(out)
-                _raise_oom()
-            if created:
-                a = <acct_t *>vt_val(&out.accts, ne)
-                a[0] = (<acct_t *>vt_val(&l.accts, e))[0]
-                _code_incref(a.code)
+                return -1
+            a = <acct_t *>vt_val(&out.accts, ne)
+            if not created:
+                _code_decref(a.code)
+            a[0] = (<acct_t *>vt_val(&l.accts, e))[0]
+            _code_incref(a.code)
         for i in range(l.slots.cap):
             e = vt_entry(&l.slots, i)
             if vt_hashof(e) == 0:
                 continue
-            ne = vt_insert_h(&seen, vt_key(e), vt_hashof(e), &created)
+            ne = vt_insert_h(&out.slots, vt_key(e), vt_hashof(e), &created)
             if ne == NULL:
-                vt_free(&seen)
-                _layer_release(out)
-                _raise_oom()
-            if created:
-                (<slot_t *>vt_val(&seen, ne))[0] = (<slot_t *>vt_val(&l.slots, e))[0]
-        l = l.parent
-    for i in range(seen.cap):
-        e = vt_entry(&seen, i)
+                return -1
+            (<slot_t *>vt_val(&out.slots, ne))[0] = (<slot_t *>vt_val(&l.slots, e))[0]
+    # drop the entries of dead incarnations (collect their keys, then remove them)
+    for i in range(out.slots.cap):
+        e = vt_entry(&out.slots, i)
         if vt_hashof(e) == 0:
             continue
-        s = <slot_t *>vt_val(&seen, e)
+        s = <slot_t *>vt_val(&out.slots, e)
         ae = vt_find(&out.accts, vt_key(e))
         want = (<acct_t *>vt_val(&out.accts, ae)).inc if ae != NULL else 0
         if s.inc != want or (want != 0 and u256_is_zero(&s.value)):
-            continue
-        ne = vt_insert_h(&out.slots, vt_key(e), vt_hashof(e), &created)
-        if ne == NULL:
-            vt_free(&seen)
-            _layer_release(out)
-            _raise_oom()
-        (<slot_t *>vt_val(&out.slots, ne))[0] = s[0]
-    vt_free(&seen)
+            if nstale % 1024 == 0:
+                ne = <uint8_t *>realloc(stale, (nstale + 1024) * SKEY_LEN)
+                if ne == NULL:
+                    free(stale)
+                    return -1
+                stale = ne
+            memcpy(stale + nstale * SKEY_LEN, vt_key(e), SKEY_LEN)
+            nstale += 1
+    for i in range(nstale):
+        vt_remove(&out.slots, stale + i * SKEY_LEN)
+    free(stale)
+    if vt_compact(&out.accts) or vt_compact(&out.slots):
+        return -1
+    return 0
+
+
+cdef layer_t *_merge_chain(layer_t *top) except NULL nogil:
+    """A new bottom layer (refcount 1) with the content of the chain from `top` down.
+
+    Accounts: the topmost record of each address.  Storage: the topmost entry of each key,
+    kept only if it belongs to its account's current incarnation (zeros are kept only in
+    incarnation 0, where they shadow the Backend).  The bottom layer's tables are copied whole
+    and the layers above applied on them, so flattening a big base under small layers costs
+    little more than two memcpy's.
+    """
+    cdef layer_t *out
+    cdef layer_t **chain
+    cdef layer_t *l = top
+    cdef Py_ssize_t n = 0, d
+    cdef int rc
+    while l != NULL:
+        n += 1
+        l = l.parent
+    chain = <layer_t **>malloc(n * sizeof(layer_t *))
+    out = layer_new(NULL)
+    if chain == NULL or out == NULL:
+        free(chain)
+        free(out)
+        _raise_oom()
+    l = top
+    for d in range(n):
+        chain[n - 1 - d] = l
+        l = l.parent
+    rc = _merge_into(out, chain, n)
+    free(chain)
+    if rc != 0:
+        _layer_release(out)
+        _raise_oom()
     return out
 
 
@@ -348,6 +383,18 @@ cdef class Snapshot:
 
     def __reduce__(self):
         return (_snapshot_from_bytes, (self.to_bytes(),))
+
+    def save(self, path) -> None:
+        """Write :meth:`to_bytes` to a file."""
+        data = self.to_bytes()
+        with open(path, "wb") as f:
+            f.write(data)
+
+    @staticmethod
+    def load(path) -> Snapshot:
+        """Read a Snapshot written by :meth:`save`; raises ValueError on bad content."""
+        with open(path, "rb") as f:
+            return _deserialize(f.read())
 
 
 def _snapshot_from_bytes(data):

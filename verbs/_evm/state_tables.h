@@ -212,6 +212,17 @@ static inline int vt_remove(vtable *t, const uint8_t *key) {
     return 1;
 }
 
+/* Make `dst` (an initialised, empty table of the same layout) a copy of `src`; 0 or -1. */
+static inline int vt_copy(vtable *dst, const vtable *src) {
+    if (src->count == 0) return 0;
+    dst->data = (uint8_t *)malloc(src->cap * src->esize);
+    if (!dst->data) return -1;
+    memcpy(dst->data, src->data, src->cap * src->esize);
+    dst->cap = src->cap;
+    dst->count = src->count;
+    return 0;
+}
+
 /* Empty the table; large tables give their memory back. */
 static inline void vt_clear(vtable *t) {
     if (t->cap > 1024) {
