@@ -153,6 +153,9 @@ def bench_workload(node, rules, chain, reads: bool, n_steps: int, latency: float
         return env
 
     cold = tmp / f"cold-{reads}"
+    run("warm-up (not shown)", lambda: envs.ForkEnvRandom(
+        node.url, SEED, block, cache_dir=False, fork=rules, prefetch=False))
+    rows.clear()
     env = run("node, cold, no prefetch", lambda: envs.ForkEnvRandom(
         node.url, SEED, block, cache_dir=cold, fork=rules, prefetch=False))
     chain_id, cache = env.chain_id, env.export_cache()
