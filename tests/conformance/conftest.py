@@ -12,6 +12,9 @@ import pytest
 
 from .fixtures import ENV_VAR, ethtests_root
 
+#: Lines for the terminal summary, filled by ``test_ethtests.conformance_run``.
+SUMMARY_LINES: list[str] = []
+
 
 def in_ci() -> bool:
     """Whether the tests run under CI (``CI=true``)."""
@@ -43,3 +46,11 @@ def evm_core() -> object:
     except ImportError as exc:
         _missing(f"verbs._evm.core is not importable ({exc}); build with "
                  "`python setup.py build_ext --inplace`")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
+    """Print the per-fork pass counts of the conformance run, when one ran."""
+    if SUMMARY_LINES:
+        terminalreporter.section("Ethereum state tests")
+        for line in SUMMARY_LINES:
+            terminalreporter.write_line(line)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from . import conftest as _conftest
 from .fixtures import FORKS, select_files
 from .run import RunResult, expected_totals, run_files
 
@@ -42,6 +43,15 @@ def conformance_run(ethtests_dir: Path, evm_core: object) -> RunResult:
             fh.write(f"{tid}\t{reason}\n")
     per_fork = rr.per_fork()
     summary = ", ".join(f"{f} {per_fork[f]['passed']}/{per_fork[f]['total']}" for f in FORKS)
+    _conftest.SUMMARY_LINES[:] = [
+        f"k={_every()} (every k-th file of MANIFEST.tsv): {len(files)} files, {rr.wall:.0f} s wall",
+        *(
+            f"{f:9s} {per_fork[f]['passed']:6d}/{per_fork[f]['total']:<6d}"
+            f" {100.0 * per_fork[f]['passed'] / max(1, per_fork[f]['total']):7.2f}%"
+            for f in FORKS
+        ),
+        f"failures: {out.resolve()}",
+    ]
     print(f"\nconformance (every {_every()}, {len(files)} files, {rr.wall:.0f} s): {summary}")
     return rr
 
