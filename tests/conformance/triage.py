@@ -165,6 +165,13 @@ def render(failures: list[tuple[str, str]], summary: Optional[dict], repo: Path,
             out.append(f"- `{tid}`\n  - {reason}")
         out.append("")
 
+    if summary and summary.get("slowest"):
+        out.append("## Slowest cases (seconds; a performance to-do list)\n")
+        out.append(f"Total case time {summary.get('case_seconds', 0):.0f} s over all workers.\n")
+        for secs, tid in summary["slowest"][:20]:
+            out.append(f"- {secs:.2f} s `{tid}`")
+        out.append("")
+
     tc = [(t, r) for t, r in failures if r.startswith(("timeout", "crash", "absent"))]
     if tc:
         out.append("## Timeouts and crashes\n")
