@@ -11,20 +11,12 @@ from __future__ import annotations
 
 import typing
 
-from Crypto.Hash import keccak as _keccak
-
-EMPTY_CODE_HASH = bytes.fromhex(
-    "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
-)
-_REVM_PADDING = 33
+from verbs.fork.cache import keccak256 as _keccak256
+from verbs.fork.cache import strip_code_padding
 
 
 class CacheMissError(LookupError):
     """A read that the cache of a ``cache=`` environment cannot answer (strict mode)."""
-
-
-def _keccak256(data: bytes) -> bytes:
-    return _keccak.new(digest_bits=256, data=data).digest()
 
 
 def _le_int(value, what: str) -> int:
@@ -42,29 +34,21 @@ def _address(value, what: str) -> bytes:
 
 
 def unpad_code(code: typing.Optional[bytes], code_hash: bytes, address: bytes) -> bytes:
-    """The deployed code of a cache entry, without revm's padding, checked against its hash.
+    """The deployed code of a cache entry, without revm's padding, checked against its hash
+    (the format rules live in :mod:`verbs.fork.cache`).
 
     Raises
     ------
     ValueError
-        If neither the code nor the code without 33 trailing zero bytes hashes to
-        ``code_hash``.
+        If no unpadded form of the code hashes to ``code_hash``, naming the account.
     """
-    code = bytes(code or b"")
-    code_hash = bytes(code_hash)
-    candidates = [code]
-    if len(code) >= _REVM_PADDING and code[-_REVM_PADDING:] == b"\x00" * _REVM_PADDING:
-        candidates.insert(0, code[:-_REVM_PADDING])
-    for candidate in candidates:
-        digest = _keccak256(candidate) if candidate else EMPTY_CODE_HASH
-        if digest == code_hash:
-            return candidate
-    if not code and code_hash in (b"", b"\x00" * 32):
-        return b""
-    raise ValueError(
-        f"cache: the code of 0x{address.hex()} does not match its code hash "
-        f"0x{code_hash.hex()} (corrupt cache?)"
-    )
+    try:
+        return strip_code_padding(bytes(code or b""), bytes(code_hash))
+    except ValueError:
+        raise ValueError(
+            f"cache: the code of 0x{address.hex()} does not match its code hash "
+            f"0x{bytes(code_hash).hex()} (corrupt cache?)"
+        ) from None
 
 
 class CacheBackend:
