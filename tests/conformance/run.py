@@ -3,7 +3,7 @@
 Usage::
 
     python tests/conformance/run.py [DIR|FILE ...] [--fork F] [--json] [--jobs N] [--every K]
-                                    [--timeout S] [--failures FILE] [--summary FILE]
+                                    [--timeout S] [--budget S] [--failures FILE] [--summary FILE]
 
 Without DIR it runs ``eest/state_tests`` and ``legacy/GeneralStateTests`` of the ethtests
 folder (``$VERBS_ETHTESTS`` or ``<repo>/../shared/ethtests``).  Cases run in worker
@@ -46,6 +46,12 @@ else:
     from .fixtures import DEFAULT_DIRS, FORKS, case_ids, ethtests_root, iter_cases, select_files
 
 RUN_PY = Path(__file__).resolve()
+
+#: Seconds one case may run (CALLBlake2f_MaxRounds, 2**32 - 1 BLAKE2 rounds, takes ~100 s).
+DEFAULT_TIMEOUT = 180.0
+
+#: Path parts of files that hold very slow cases: scheduled first so that they overlap the rest.
+SLOW_FIRST = ("stTimeConsuming/", "vmPerformance/", "eip1153_tstore/test_run_until_out_of_gas")
 REPO = RUN_PY.parents[2]
 
 
@@ -170,9 +176,10 @@ def _tail(path: str, n: int = 600) -> str:
 def run_files(
     files: list[Path],
     jobs: int = 2,
-    timeout: float = 60.0,
+    timeout: float = DEFAULT_TIMEOUT,
     fork: Optional[str] = None,
     progress: bool = True,
+    budget: Optional[float] = None,
 ) -> RunResult:
     """Run every case of ``files`` in ``jobs`` worker subprocesses.
 
@@ -188,6 +195,9 @@ def run_files(
         Only cases of this fork.
     progress : bool
         Print progress to stderr.
+    budget : float, optional
+        Seconds for the whole run: when spent, the workers are killed and every case not yet
+        judged fails with ``budget: ...`` (it still counts in the totals).
 
     Returns
     -------
@@ -197,9 +207,12 @@ def run_files(
     root = ethtests_root()
     t0 = time.monotonic()
     rr = RunResult()
-    # biggest files first: better balance between workers
+    # known slow files first, then the biggest: better balance between workers
     pending: collections.deque = collections.deque(
-        (p, 0) for p in sorted(files, key=lambda p: -p.stat().st_size)
+        (p, 0)
+        for p in sorted(
+            files, key=lambda p: (not any(s in p.as_posix() for s in SLOW_FIRST), -p.stat().st_size)
+        )
     )
     sel = selectors.DefaultSelector()
     workers: list[Worker] = []
@@ -297,7 +310,20 @@ def run_files(
         assign(w)
 
     try:
-        _loop(rr, workers, pending, sel, spawn, assign, retire, lost_case, jobs, timeout, progress, t0)
+        _loop(rr, workers, pending, sel, spawn, assign, retire, lost_case, jobs, timeout, progress, t0, budget)
+        # budget spent (or nothing left): whatever was not judged fails, and is counted
+        left = [w.task for w in workers if w.task is not None] + list(pending)
+        for path, start in left:
+            ids = rr.ids.get(str(path))
+            if ids is None:
+                try:
+                    ids = [tuple(x) for x in case_ids(path, root, fork)]
+                except Exception as exc:  # noqa: BLE001
+                    print(f"cannot read {path}: {exc}", file=sys.stderr)
+                    ids = []
+                rr.ids[str(path)] = ids
+            for tid, fk in ids[start:]:
+                rr.results.setdefault(tid, (fk, False, f"budget: not run, the run's {budget:g} s were spent"))
     finally:
         for w in list(workers):
             retire(w, kill=True)
@@ -306,10 +332,13 @@ def run_files(
     return rr
 
 
-def _loop(rr, workers, pending, sel, spawn, assign, retire, lost_case, jobs, timeout, progress, t0) -> None:
+def _loop(rr, workers, pending, sel, spawn, assign, retire, lost_case, jobs, timeout, progress, t0, budget) -> None:
     """The parent's event loop (see :func:`run_files`)."""
     last_report = time.monotonic()
     while any(w.task is not None for w in workers) or pending:
+        if budget is not None and time.monotonic() - t0 > budget:
+            print(f"time budget of {budget:g} s spent: stopping", file=sys.stderr)
+            return
         # keep `jobs` workers busy
         for w in list(workers):
             if w.task is None and pending:
@@ -386,7 +415,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--json", action="store_true", help="print only the JSON summary on stdout")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     ap.add_argument("--every", type=int, default=1, help="every k-th file of MANIFEST.tsv")
-    ap.add_argument("--timeout", type=float, default=60.0, help="seconds per case (default 60)")
+    ap.add_argument(
+        "--timeout", type=float, default=DEFAULT_TIMEOUT, help=f"seconds per case (default {DEFAULT_TIMEOUT:g})"
+    )
+    ap.add_argument("--budget", type=float, help="seconds for the whole run (the rest fails)")
     ap.add_argument("--failures", default="conformance-failures.txt", help="failures file")
     ap.add_argument("--summary", help="also write per-file totals and failures as JSON here")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
@@ -400,7 +432,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     files = select_files([Path(p) for p in args.paths] or None, args.every, root)
     say = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
     say(f"{len(files)} files, {args.jobs} jobs, timeout {args.timeout:g} s")
-    rr = run_files(files, jobs=args.jobs, timeout=args.timeout, fork=args.fork)
+    rr = run_files(files, jobs=args.jobs, timeout=args.timeout, fork=args.fork, budget=args.budget)
     per_fork = rr.per_fork()
     failures = rr.failures()
     with open(args.failures, "w") as fh:

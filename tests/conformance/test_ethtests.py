@@ -3,7 +3,8 @@
 The selected fixture files (every k-th file of ``MANIFEST.tsv``; k from
 ``VERBS_CONFORMANCE_EVERY``, default :data:`DEFAULT_EVERY`, see README.md) run once per
 session through ``run.py``'s worker pool (``VERBS_CONFORMANCE_JOBS``, default 2;
-``VERBS_CONFORMANCE_TIMEOUT`` seconds per case, default 60).  One test per fork checks the
+``VERBS_CONFORMANCE_TIMEOUT`` seconds per case, default 180; ``VERBS_CONFORMANCE_BUDGET``
+seconds for the whole run, default 780, 0 for none).  One test per fork checks the
 pass rate and lists the first failures; every failure is written to
 ``conformance-failures-pytest.txt`` (``VERBS_CONFORMANCE_FAILURES``) in the working folder.
 """
@@ -16,10 +17,12 @@ import pytest
 
 from . import conftest as _conftest
 from .fixtures import FORKS, select_files
-from .run import RunResult, expected_totals, run_files
+from .run import DEFAULT_TIMEOUT, RunResult, expected_totals, run_files
 
 #: Every k-th file of MANIFEST.tsv in CI (see README.md for the measurement behind it).
 DEFAULT_EVERY = 1
+#: Seconds for the whole run in CI; what is left when it is spent fails (and is counted).
+DEFAULT_BUDGET = 780.0
 THRESHOLD = 0.99
 
 
@@ -34,7 +37,8 @@ def conformance_run(ethtests_dir: Path, evm_core: object) -> RunResult:
     rr = run_files(
         files,
         jobs=int(os.environ.get("VERBS_CONFORMANCE_JOBS", "2")),
-        timeout=float(os.environ.get("VERBS_CONFORMANCE_TIMEOUT", "60")),
+        timeout=float(os.environ.get("VERBS_CONFORMANCE_TIMEOUT", DEFAULT_TIMEOUT)),
+        budget=float(os.environ.get("VERBS_CONFORMANCE_BUDGET", DEFAULT_BUDGET)) or None,
         progress=True,
     )
     out = Path(os.environ.get("VERBS_CONFORMANCE_FAILURES", "conformance-failures-pytest.txt"))

@@ -94,3 +94,22 @@ def test_run_counts_timeouts_and_crashes(tmp_path: Path) -> None:
     assert by_data["d4g0v0"].startswith("unexpected exception RuntimeError")
     assert by_data["d5g0v0"].startswith("state root mismatch")
     assert len(reasons) == 4
+
+
+def test_budget_counts_what_was_not_run(tmp_path: Path) -> None:
+    root = tmp_path / "ethtests"
+    root.mkdir()
+    _fixture(root)
+    env = dict(os.environ, VERBS_ETHTESTS=str(root), VERBS_CONFORMANCE_CORE="conformance._fake_core",
+               PYTHONPATH=str(HERE.parent))
+    failures = tmp_path / "fail.txt"
+    proc = subprocess.run(
+        [sys.executable, str(HERE / "run.py"), "--timeout", "100", "--budget", "3", "--jobs", "1",
+         "--failures", str(failures), str(root / "legacy")],
+        env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert summary["Shanghai"] == {"passed": 1, "total": 6}
+    reasons = [line.split("\t", 1)[1] for line in failures.read_text().splitlines()]
+    assert sum(r.startswith("budget") for r in reasons) == 5

@@ -45,7 +45,7 @@ def fork_of(test_id: str) -> str:
 def category_of(reason: str) -> str:
     """A coarse category of a failure reason."""
     for prefix in ("state root mismatch after InvalidTransaction", "state root mismatch", "logs mismatch",
-                   "timeout", "crash", "absent"):
+                   "timeout", "crash", "absent", "budget"):
         if reason.startswith(prefix):
             return prefix
     m = re.match(r"expected exception (\S+), got success", reason)
@@ -172,7 +172,7 @@ def render(failures: list[tuple[str, str]], summary: Optional[dict], repo: Path,
             out.append(f"- {secs:.2f} s `{tid}`")
         out.append("")
 
-    tc = [(t, r) for t, r in failures if r.startswith(("timeout", "crash", "absent"))]
+    tc = [(t, r) for t, r in failures if r.startswith(("timeout", "crash", "absent", "budget"))]
     if tc:
         out.append("## Timeouts and crashes\n")
         for tid, reason in tc[:60]:
