@@ -18,6 +18,7 @@ Every subcommand prints one JSON line.
 """
 import hashlib
 import json
+import os
 import statistics
 import sys
 import time
@@ -154,17 +155,20 @@ def digest(results):
 def cmd_batch(token_json, jobs, repeats):
     env, admin, abi, token = deploy(1234, token_json)
     snap = env.export_snapshot()
-    times, d = [], None
+    times, cpus, d = [], [], None
     for _ in range(int(repeats)):
+        c = os.times()
         t = time.perf_counter()
         res = run_batch(snap, token, abi, admin, int(jobs))
         times.append(time.perf_counter() - t)
+        c2 = os.times()   # CPU of this process and of its children that ended (our workers;
+        cpus.append(sum(c2[:4]) - sum(c[:4]))   # not joblib's, which stay alive)
         n = sum(len(g["samples"]) for g in res)
         dd = digest(res)
         assert d in (None, dd), "the same batch gave different results"
         d = dd
     print(json.dumps({"samples": n, "times_s": times, "s": statistics.median(times),
-                      "digest": d}))
+                      "cpu_s": statistics.median(cpus), "digest": d}))
 
 
 def cmd_memory(token_json, size, mode):

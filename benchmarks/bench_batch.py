@@ -152,7 +152,8 @@ def main() -> None:
         print(f"\n3. batch example: 2 parameter sets x 16 samples, 50 agents, 100 steps; "
               f"median of {args.batch_repeats} batch_run calls")
         print(f"{'n_jobs':>6} {'ours s':>8} {'ours samples/s':>15} {'0.4.1 s':>8} "
-              f"{'0.4.1 samples/s':>16} {'ours/0.4.1':>11}  samples")
+              f"{'0.4.1 samples/s':>16} {'ours/0.4.1':>11} {'ours CPU s':>11} {'0.4.1 CPU s':>12} "
+              f"{'CPU ratio':>10}  samples")
         rate = {}
         for jobs in args.jobs.split(","):
             o = run("ours", "batch", TOKEN, jobs, args.batch_repeats)
@@ -160,9 +161,14 @@ def main() -> None:
             same = "identical" if o["digest"] == t["digest"] else "DIFFER"
             rate[jobs] = o["samples"] / o["s"]
             print(f"{jobs:>6} {o['s']:>8.2f} {o['samples'] / o['s']:>15.1f} {t['s']:>8.2f} "
-                  f"{t['samples'] / t['s']:>16.1f} {t['s'] / o['s']:>10.2f}x  {same}", flush=True)
+                  f"{t['samples'] / t['s']:>16.1f} {t['s'] / o['s']:>10.2f}x {o['cpu_s']:>11.2f} "
+                  + (f"{t['cpu_s']:>12.2f} {t['cpu_s'] / o['cpu_s']:>9.2f}x" if jobs == "1"
+                     else f"{'-':>12} {'-':>10}")   # joblib's workers outlive the batch: uncounted
+                  + f"  {same}", flush=True)
         if "1" in rate and "2" in rate:
-            print(f"ours: 2 workers / 1 worker = {rate['2'] / rate['1']:.2f}x")
+            print(f"ours: 2 workers / 1 worker = {rate['2'] / rate['1']:.2f}x (load average now "
+                  f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; 'ours CPU s' is the CPU time "
+                  f"of the batch, workers included)")
 
     if "memory" in parts:
         print(f"\n4. peak memory from a {args.memory_size:,}-holder snapshot (MiB; RSS counts "

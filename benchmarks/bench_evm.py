@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import statistics
 import sys
 import time
@@ -138,22 +139,27 @@ def timed(fn) -> float:
     return time.perf_counter_ns() - t
 
 
-def measure(engine, workload, n, repeats) -> float:
-    """Median ns per iteration over ``repeats`` runs, each on fresh state."""
-    times = []
+def run_once(engine, workload, n) -> float:
+    """One timed run on fresh state (setup not timed), in ns."""
+    if workload in PROGRAMS:
+        return timed(engine.code_tx(PROGRAMS[workload](n)))
+    if workload == "transfer":
+        engine.deploy()
+        datas = transfers(n)
+        return timed(lambda: engine.run_txs(datas))
+    warm_up_state(engine)
+    datas = balance_calls(n)
+    return timed(lambda: engine.run_calls(datas))
+
+
+def measure(engines, workload, n, repeats) -> list:
+    """Median ns per iteration of each engine; the engines' runs alternate (the machine is
+    shared, so that a busy spell does not fall on one engine only)."""
+    times = [[] for _ in engines]
     for _ in range(repeats):
-        if workload in PROGRAMS:
-            go = engine.code_tx(PROGRAMS[workload](n))
-            times.append(timed(go))
-        elif workload == "transfer":
-            engine.deploy()
-            datas = transfers(n)
-            times.append(timed(lambda: engine.run_txs(datas)))
-        else:
-            warm_up_state(engine)
-            datas = balance_calls(n)
-            times.append(timed(lambda: engine.run_calls(datas)))
-    return statistics.median(times) / n
+        for i, e in enumerate(engines):
+            times[i].append(run_once(e, workload, n))
+    return [statistics.median(t) / n for t in times]
 
 
 def main() -> None:
@@ -177,21 +183,22 @@ def main() -> None:
     print("check: the engines agree on output and gas", flush=True)
     check(ours, revm, pyevm, n)
 
-    print(f"\ntiming: median of {args.repeats} runs (py-evm: {args.pyevm_repeats}), ns per iteration")
+    print(f"\ntiming: median of {args.repeats} runs (py-evm: {args.pyevm_repeats}), ns per iteration; "
+          f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     head = (f"{'workload':10} {'n':>8} {'verbs':>10} {'pyrevm':>10} {'verbs/revm':>11} {'target':>7} "
             f"{'n py-evm':>9} {'py-evm':>11} {'py-evm/verbs':>13}")
     print(head)
     for w in args.workloads.split(","):
-        t_ours = measure(ours, w, n[w], args.repeats)
-        t_revm = measure(revm, w, n[w], args.repeats)
+        t_ours, t_revm = measure([ours, revm], w, n[w], args.repeats)
         line = (f"{w:10} {n[w]:>8} {t_ours:>10,.0f} {t_revm:>10,.0f} {t_ours / t_revm:>10.2f}x "
                 f"{'<=' + str(TARGET_REVM[w]):>7}")
         if pyevm:
             # ours again at py-evm's count, so that the ratio compares like with like
-            t_py = measure(pyevm, w, PYEVM_N[w], args.pyevm_repeats)
-            t_ours_small = measure(ours, w, PYEVM_N[w], args.repeats)
+            t_py, = measure([pyevm], w, PYEVM_N[w], args.pyevm_repeats)
+            t_ours_small, = measure([ours], w, PYEVM_N[w], args.repeats)
             line += f" {PYEVM_N[w]:>9} {t_py:>11,.0f} {t_py / t_ours_small:>12.0f}x"
         print(line, flush=True)
+    print(f"load average at the end {os.getloadavg()[0]:.2f}")
     print("\nverbs/revm: our time over pyrevm's (target <= the column); py-evm/verbs: how many "
           "times faster we are than py-evm at py-evm's count (target >= 100x)")
 
