@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from verbs._evm.state import Snapshot, State, _live_code_count
+from verbs._evm.state import Snapshot, State, _live_code_count, _set_max_depth
 
 A = bytes.fromhex("11" * 20)
 B = bytes.fromhex("22" * 20)
@@ -508,12 +508,14 @@ class StateMachine(RuleBasedStateMachine):
         self.model = m.copy()
         del self.cps[i + 1:]
 
-    @rule()
-    def commit(self):
+    @rule(then=st.sampled_from([None, "export", "export and fork"]))
+    def commit(self, then):
         self.state._test_commit_tx()
         self.model.end_tx(commit=True)
         self.cps = []
         self.in_tx = False
+        if then is not None:
+            self.export(fork=then == "export and fork")
 
     @rule()
     def discard(self):
@@ -523,8 +525,6 @@ class StateMachine(RuleBasedStateMachine):
         self.cps = []
         self.in_tx = False
 
-    @precondition(lambda self: not self.in_tx)
-    @rule(fork=st.booleans())
     def export(self, fork):
         snap = self.state.export_snapshot()
         self.snapshots.append((snap, self.expected_dump()))
@@ -587,12 +587,26 @@ class BackendStateMachine(StateMachine):
                 for a, x in self.model.accts.items()}
 
 
+class ShallowChainStateMachine(BackendStateMachine):
+    """The Backend model, flattening the chain at every export (flattening exercised often)."""
+
+    @initialize()
+    def shallow(self):
+        self.old_depth = _set_max_depth(1)
+
+    def teardown(self):
+        if hasattr(self, "old_depth"):
+            _set_max_depth(self.old_depth)
+
+
 PROPERTY = settings(max_examples=150, stateful_step_count=40, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 TestStateModel = StateMachine.TestCase
 TestStateModel.settings = PROPERTY
 TestBackendStateModel = BackendStateMachine.TestCase
 TestBackendStateModel.settings = PROPERTY
+TestShallowChainStateModel = ShallowChainStateMachine.TestCase
+TestShallowChainStateModel.settings = PROPERTY
 
 
 # --- snapshots ---------------------------------------------------------------------------------

@@ -70,8 +70,17 @@ cdef extern from "state_tables.h" nogil:
 
 
 # Flatten the chain of frozen layers when it gets deeper than this.
-cdef enum:
-    MAX_DEPTH = 16
+cdef int64_t MAX_DEPTH = 16
+
+
+def _set_max_depth(int64_t depth) -> int:
+    """Test hook: set the chain depth above which export_snapshot flattens; returns the old."""
+    global MAX_DEPTH
+    if depth < 1:
+        raise ValueError("depth must be >= 1")
+    old = MAX_DEPTH
+    MAX_DEPTH = depth
+    return old
 SNAPSHOT_MAGIC = b"VERBSNAP"
 SNAPSHOT_VERSION = 1
 cdef Py_ssize_t _HEADER_LEN = 8 + 2 + 2 + 8 + 4 + 8
