@@ -3,7 +3,7 @@
 The selected fixture files (every k-th file of ``MANIFEST.tsv``; k from
 ``VERBS_CONFORMANCE_EVERY``, default :data:`DEFAULT_EVERY`, see README.md) run once per
 session through ``run.py``'s worker pool (``VERBS_CONFORMANCE_JOBS``, default 2;
-``VERBS_CONFORMANCE_TIMEOUT`` seconds per case, default 180; ``VERBS_CONFORMANCE_BUDGET``
+``VERBS_CONFORMANCE_TIMEOUT`` seconds per case, default 300; ``VERBS_CONFORMANCE_BUDGET``
 seconds for the whole run, default 780, 0 for none).  One test per fork checks the
 pass rate and lists the first failures; every failure is written to
 ``conformance-failures-pytest.txt`` (``VERBS_CONFORMANCE_FAILURES``) in the working folder.

@@ -303,3 +303,55 @@ def logs_hash(logs: Iterable[tuple[bytes, Sequence[bytes], bytes]]) -> bytes:
     return keccak256(
         rlp_encode([[bytes(addr), [bytes(t) for t in topics], bytes(data)] for addr, topics, data in logs])
     )
+
+
+def rlp_decode(data: bytes) -> RLPItem:
+    """Decode one RLP item (bytes or nested lists of bytes); the whole input must be used.
+
+    Parameters
+    ----------
+    data : bytes
+        The encoding.
+
+    Returns
+    -------
+    bytes or list
+        The decoded item.
+    """
+    item, end = _rlp_decode_at(bytes(data), 0)
+    if end != len(data):
+        raise ValueError(f"trailing bytes after RLP item ({len(data) - end})")
+    return item
+
+
+def _rlp_decode_at(data: bytes, pos: int) -> tuple[RLPItem, int]:
+    if pos >= len(data):
+        raise ValueError("RLP input too short")
+    b = data[pos]
+    if b < 0x80:
+        return data[pos : pos + 1], pos + 1
+    if b < 0xB8:
+        n = b - 0x80
+        return data[pos + 1 : pos + 1 + n], pos + 1 + n
+    if b < 0xC0:
+        ll = b - 0xB7
+        n = int.from_bytes(data[pos + 1 : pos + 1 + ll], "big")
+        start = pos + 1 + ll
+        return data[start : start + n], start + n
+    if b < 0xF8:
+        n, start = b - 0xC0, pos + 1
+    else:
+        ll = b - 0xF7
+        n = int.from_bytes(data[pos + 1 : pos + 1 + ll], "big")
+        start = pos + 1 + ll
+    end = start + n
+    if end > len(data):
+        raise ValueError("RLP list runs past the input")
+    items = []
+    p = start
+    while p < end:
+        item, p = _rlp_decode_at(data, p)
+        items.append(item)
+    if p != end:
+        raise ValueError("RLP list length mismatch")
+    return items, end
