@@ -432,6 +432,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     files = select_files([Path(p) for p in args.paths] or None, args.every, root)
     say = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
     say(f"{len(files)} files, {args.jobs} jobs, timeout {args.timeout:g} s")
+    sos = sorted((REPO / "verbs" / "_evm").glob("*.so"), key=lambda p: p.stat().st_mtime)
+    built = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(sos[-1].stat().st_mtime)) if sos else "?"
     rr = run_files(files, jobs=args.jobs, timeout=args.timeout, fork=args.fork, budget=args.budget)
     per_fork = rr.per_fork()
     failures = rr.failures()
@@ -453,6 +455,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                     "per_fork": per_fork,
                     "per_file": per_file,
                     "wall_s": rr.wall,
+                    "built": built,
                     "case_seconds": sum(rr.seconds.values()),
                     "slowest": sorted(((round(t, 2), tid) for tid, t in rr.seconds.items()), reverse=True)[:40],
                 },
