@@ -7,10 +7,11 @@ fork's numbers taken from the Schedule (forks.pyx).  See docs/internals.md "The 
 """
 
 from libc.stdint cimport uint8_t, int64_t, uint64_t
-from libc.string cimport memcpy, memset
-from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
+from libc.string cimport memcpy, memset, memcmp
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.long cimport PyLong_AsUnsignedLongLong, PyLong_FromUnsignedLongLong
 
-from verbs._evm.u256 cimport u256, u256_from_be, u256_to_be, u256_zero
+from verbs._evm.u256 cimport u256, u256_from_be, u256_to_be, u256_zero, u256_set_u64, u256_fits_u64
 from verbs._evm.keccak cimport c_keccak256
 from verbs._evm.state cimport State, Code
 from verbs._evm.forks cimport Schedule, fill_schedule, OSAKA
@@ -18,7 +19,11 @@ from verbs._evm.interpreter cimport (
     Interpreter, Message, Outcome, BlockEnv, H_REVERT, H_OUT_OF_GAS, H_CREATE_COLLISION,
 )
 from verbs._evm.forks import fork_id, fork_name, Rules, fake_exponential
-from verbs._evm.interpreter import halt_name, contract_address
+from verbs._evm.interpreter import HALT_NAMES, contract_address
+
+cdef extern from "Python.h":
+    int _PyLong_Sign(object v)
+    size_t _PyLong_NumBits(object v) except? <size_t>-1
 
 __all__ = ["EVM", "Tx", "Result", "InvalidTransaction", "Rules"]
 
@@ -28,6 +33,11 @@ U256_MAX = 2 ** 256 - 1
 DELEGATION_MARKER = b"\xef\x01\x00"
 ZERO_ADDRESS = b"\x00" * 20
 INT64_MAX = 2 ** 63 - 1
+
+cdef uint8_t DELEGATION[3]
+DELEGATION[0] = 0xEF
+DELEGATION[1] = 0x01
+DELEGATION[2] = 0x00
 
 
 class InvalidTransaction(Exception):
@@ -39,33 +49,50 @@ class InvalidTransaction(Exception):
         super().__init__(f"{kind}: {message}" if message else kind)
 
 
-class Tx:
+_TX_FIELDS = ("sender", "to", "data", "value", "gas_limit", "nonce", "gas_price",
+              "max_fee_per_gas", "max_priority_fee_per_gas", "access_list",
+              "max_fee_per_blob_gas", "blob_hashes", "authorization_list", "tx_type")
+
+
+cdef class Tx:
     """A transaction.  ``to=None`` creates a contract; ``nonce=None`` takes the sender's
     nonce; ``gas_price``/``max_fee_per_gas`` default to the block's base fee; the type
     (0-4) follows from the fields when ``tx_type`` is None.  An authorization is
     ``(chain_id, address, nonce, y_parity, r, s)``; an access list entry is
     ``(address, (slot, ...))``."""
 
-    __slots__ = ("sender", "to", "data", "value", "gas_limit", "nonce", "gas_price",
-                 "max_fee_per_gas", "max_priority_fee_per_gas", "access_list",
-                 "max_fee_per_blob_gas", "blob_hashes", "authorization_list", "tx_type")
+    cdef public bytes sender
+    cdef public object to
+    cdef public bytes data
+    cdef public object value, gas_limit, nonce, gas_price, max_fee_per_gas
+    cdef public object max_priority_fee_per_gas, access_list, max_fee_per_blob_gas
+    cdef public object blob_hashes, authorization_list
+    cdef public int tx_type
+
 
     def __init__(self, sender, to=None, data=b"", value=0, gas_limit=16_000_000, nonce=None,
                  gas_price=None, max_fee_per_gas=None, max_priority_fee_per_gas=None,
                  access_list=(), max_fee_per_blob_gas=None, blob_hashes=None,
                  authorization_list=None, tx_type=None):
-        self.sender = to_address(sender)
-        self.to = None if to is None or to == b"" or to == "" else to_address(to)
-        self.data = bytes.fromhex(data[2:] if data[:2] in ("0x", "0X") else data) \
-            if isinstance(data, str) else bytes(data)
-        self.value = int(value)
-        self.gas_limit = int(gas_limit)
+        self.sender = sender if type(sender) is bytes and PyBytes_GET_SIZE(sender) == 20 \
+            else to_address(sender)
+        if to is None or to == b"" or to == "":
+            self.to = None
+        else:
+            self.to = to if type(to) is bytes and PyBytes_GET_SIZE(to) == 20 else to_address(to)
+        if type(data) is bytes:
+            self.data = data
+        else:
+            self.data = bytes.fromhex(data[2:] if data[:2] in ("0x", "0X") else data) \
+                if isinstance(data, str) else bytes(data)
+        self.value = value if type(value) is int else int(value)
+        self.gas_limit = gas_limit if type(gas_limit) is int else int(gas_limit)
         self.nonce = None if nonce is None else int(nonce)
         self.gas_price = gas_price
         self.max_fee_per_gas = max_fee_per_gas
         self.max_priority_fee_per_gas = max_priority_fee_per_gas
         self.access_list = tuple((to_address(a), tuple(int(k) for k in keys))
-                                 for a, keys in (access_list or ()))
+                                 for a, keys in access_list) if access_list else ()
         self.max_fee_per_blob_gas = max_fee_per_blob_gas
         self.blob_hashes = None if blob_hashes is None else tuple(bytes(h) for h in blob_hashes)
         self.authorization_list = None if authorization_list is None else tuple(
@@ -82,17 +109,34 @@ class Tx:
                 tx_type = 1
             else:
                 tx_type = 0
-        self.tx_type = int(tx_type)
+        self.tx_type = tx_type
 
     def __repr__(self):
-        return "Tx(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__) + ")"
+        return "Tx(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in _TX_FIELDS) + ")"
+
+    def __reduce__(self):
+        return (_tx_from_fields, tuple(getattr(self, k) for k in _TX_FIELDS))
 
 
-class Result:
+def _as_tx(tx):
+    """A Tx from any object with a Tx's attributes."""
+    if isinstance(tx, Tx):
+        return tx
+    return _tx_from_fields(*(getattr(tx, k) for k in _TX_FIELDS))
+
+
+def _tx_from_fields(*fields):
+    cdef Tx t = Tx.__new__(Tx)
+    for k, v in zip(_TX_FIELDS, fields):
+        setattr(t, k, v)
+    return t
+
+
+cdef class Result:
     """The outcome of a transaction (see docs/internals.md)."""
 
-    __slots__ = ("success", "halt", "output", "gas_used", "gas_refund", "logs",
-                 "created_address", "error")
+    cdef public object success, halt, output, gas_used, gas_refund, logs
+    cdef public object created_address, error
 
     def __init__(self, success, halt, output=b"", gas_used=0, gas_refund=0, logs=None,
                  created_address=None, error=None):
@@ -109,6 +153,10 @@ class Result:
         return (f"Result(success={self.success}, halt={self.halt!r}, gas_used={self.gas_used}, "
                 f"output=0x{self.output.hex()}, logs={len(self.logs)}, "
                 f"created_address={self.created_address!r}, error={self.error!r})")
+
+    def __reduce__(self):
+        return (Result, (self.success, self.halt, self.output, self.gas_used, self.gas_refund,
+                         self.logs, self.created_address, self.error))
 
 
 def to_address(a) -> bytes:
@@ -172,13 +220,21 @@ def recover_authority(chain_id, address, nonce, y_parity, r, s):
     return _keccak(pub.format(compressed=False)[1:])[12:]
 
 
-cdef inline void int_to_u256(u256 *r, object v):
-    cdef bytes b = (v & U256_MAX).to_bytes(32, "big")
+cdef inline int int_to_u256(u256 *r, object v) except -1:
+    """v mod 2**256 as a word (no Python big-int arithmetic for 0 <= v < 2**64)."""
+    cdef bytes b
+    if type(v) is int and _PyLong_Sign(v) >= 0 and _PyLong_NumBits(v) <= 64:
+        u256_set_u64(r, PyLong_AsUnsignedLongLong(v))
+        return 0
+    b = (v & U256_MAX).to_bytes(32, "big")
     u256_from_be(r, <const uint8_t *>PyBytes_AS_STRING(b))
+    return 0
 
 
 cdef inline object u256_to_int(const u256 *a):
     cdef uint8_t buf[32]
+    if u256_fits_u64(a):
+        return PyLong_FromUnsignedLongLong(a.w[0])
     u256_to_be(buf, a)
     return int.from_bytes(PyBytes_FromStringAndSize(<char *>buf, 32), "big")
 
@@ -199,6 +255,10 @@ cdef class EVM:
     cdef object _chain_id
     cdef readonly object number, timestamp, coinbase, gas_limit, base_fee, prevrandao
     cdef readonly object difficulty, excess_blob_gas, blob_base_fee
+    # what _validate hands to _process
+    cdef int64_t _v_intrinsic, _v_floor
+    cdef uint64_t _v_acct_nonce
+    cdef object _v_gas_price, _v_blob_fee
 
     def __init__(self, fork="Osaka", chain_id=1, rules=None, backend=None,
                  blob_schedule=None, state=None, snapshot=None):
@@ -341,8 +401,46 @@ cdef class EVM:
     def transact(self, tx, commit=True):
         """Validate and run ``tx``; ``commit=False`` discards every change afterwards.
         Raises InvalidTransaction (state unchanged) for an invalid transaction."""
+        if type(tx) is not Tx:
+            tx = _as_tx(tx)
+        return self._transact(<Tx>tx, commit)
+
+    def call(self, tx):
+        """Run ``tx`` without committing (``transact(tx, commit=False)``)."""
+        if type(tx) is not Tx:
+            tx = _as_tx(tx)
+        return self._transact(<Tx>tx, False)
+
+    def transact_fields(self, bytes sender, to, bytes data, value=0, gas_limit=16_000_000,
+                        bint commit=True, nonce=None, gas_price=None, max_fee_per_gas=None,
+                        max_priority_fee_per_gas=None):
+        """``transact(Tx(sender, to, data, value, gas_limit, nonce, gas_price, max_fee_per_gas,
+        max_priority_fee_per_gas), commit)`` without building the Tx in Python: the fast entry
+        of the simulation environments (``sender`` 20 bytes, ``to`` 20 bytes or None, ``value``
+        and ``gas_limit`` ints; type 0, or 2 when a max fee is given)."""
+        cdef Tx tx = Tx.__new__(Tx)
+        if PyBytes_GET_SIZE(sender) != 20:
+            raise ValueError(f"an address has 20 bytes, not {len(sender)}")
+        tx.sender = sender
+        if to is not None and not (type(to) is bytes and PyBytes_GET_SIZE(to) == 20):
+            to = to_address(to) if len(to) else None
+        tx.to = to
+        tx.data = data
+        tx.value = value if type(value) is int else int(value)
+        tx.gas_limit = gas_limit if type(gas_limit) is int else int(gas_limit)
+        tx.nonce = None if nonce is None else int(nonce)
+        tx.gas_price = gas_price
+        tx.max_fee_per_gas = max_fee_per_gas
+        tx.max_priority_fee_per_gas = max_priority_fee_per_gas
+        tx.access_list = ()
+        tx.tx_type = 2 if (max_fee_per_gas is not None or
+                           max_priority_fee_per_gas is not None) else 0
+        return self._transact(tx, commit)
+
+    cdef object _transact(self, Tx tx, bint commit):
+        cdef Result result
         try:
-            v = self._validate(tx)
+            self._validate(tx)
         except InvalidTransaction:
             self.state.discard_tx()
             raise
@@ -350,7 +448,7 @@ cdef class EVM:
             self.state.discard_tx()
             return Result(False, "error", error=f"{type(exc).__name__}: {exc}")
         try:
-            result = self._process(tx, v)
+            result = self._process(tx)
         except BaseException as exc:
             self.state.discard_tx()
             if not isinstance(exc, Exception):
@@ -362,30 +460,32 @@ cdef class EVM:
             self.state.discard_tx()
         return result
 
-    def call(self, tx):
-        """Run ``tx`` without committing (``transact(tx, commit=False)``)."""
-        return self.transact(tx, commit=False)
-
-    cdef tuple _validate(self, tx):
-        """validate_transaction + check_transaction: returns the values processing needs."""
+    cdef int _validate(self, Tx tx) except -1:
+        """validate_transaction + check_transaction: leaves what processing needs in
+        ``_v_*`` (intrinsic gas, floor, effective gas price, blob fee, nonce)."""
         cdef Schedule *s = &self.interp.sched
         cdef uint64_t acct_nonce
         cdef u256 bal
         cdef Code *code
-        t = tx.tx_type
+        cdef int t = tx.tx_type
+        cdef bytes data = tx.data
+        cdef const uint8_t *d = P(data)
+        cdef Py_ssize_t size = PyBytes_GET_SIZE(data), i
+        cdef int64_t zeros = 0, nonzero, tokens, intrinsic, floor
+        cdef bint create = tx.to is None
         if t < 0 or t > 4 or not (s.tx_types >> t) & 1:
             raise InvalidTransaction(f"TYPE_{t}_TX_PRE_FORK",
                                      f"type {t} transactions are not valid in {self.fork}")
         sender = tx.sender
-        data = tx.data
         gas = tx.gas_limit
         # calculate_intrinsic_cost
-        zeros = data.count(0)
-        nonzero = len(data) - zeros
+        for i in range(size):
+            zeros += d[i] == 0
+        nonzero = size - zeros
         tokens = zeros + nonzero * 4
         intrinsic = s.tx_base + zeros * s.tx_data_zero + nonzero * s.tx_data_nonzero
-        if tx.to is None:
-            intrinsic += s.tx_create + s.initcode_word * ((len(data) + 31) // 32)
+        if create:
+            intrinsic += s.tx_create + s.initcode_word * ((size + 31) // 32)
         if t >= 1:
             for _, keys in tx.access_list:
                 intrinsic += s.tx_access_list_address + len(keys) * s.tx_access_list_storage_key
@@ -403,9 +503,9 @@ cdef class EVM:
         nonce = acct_nonce if tx.nonce is None else tx.nonce
         if nonce >= U64_MAX:
             raise InvalidTransaction("NONCE_IS_MAX", f"nonce {nonce} >= 2**64 - 1")
-        if tx.to is None and len(data) > s.max_initcode_size:
+        if create and size > s.max_initcode_size:
             raise InvalidTransaction("INITCODE_SIZE_EXCEEDED",
-                                     f"initcode of {len(data)} bytes > {s.max_initcode_size}")
+                                     f"initcode of {size} bytes > {s.max_initcode_size}")
         if s.tx_gas_cap and gas > s.tx_gas_cap:
             raise InvalidTransaction("GAS_LIMIT_EXCEEDS_MAXIMUM",
                                      f"gas limit {gas} > cap {s.tx_gas_cap} (EIP-7825)")
@@ -431,14 +531,14 @@ cdef class EVM:
                                          f"max fee {max_fee} < base fee {base_fee}")
             gas_price = (min(max_prio, max_fee - base_fee) + base_fee) if max_fee >= base_fee \
                 else max_fee
-            max_gas_fee = gas * max_fee
+            max_gas_fee = gas * max_fee if max_fee else 0
         else:
             price = base_fee if tx.gas_price is None else int(tx.gas_price)
             if price < base_fee and s.charge_fees:
                 raise InvalidTransaction("INSUFFICIENT_MAX_FEE_PER_GAS",
                                          f"gas price {price} < base fee {base_fee}")
             gas_price = price
-            max_gas_fee = gas * price
+            max_gas_fee = gas * price if price else 0
         blob_price = 0
         if t == 3:
             if len(blob_hashes) == 0:
@@ -456,7 +556,7 @@ cdef class EVM:
                 raise InvalidTransaction("INSUFFICIENT_MAX_FEE_PER_BLOB_GAS",
                                          f"max fee per blob gas {max_blob_fee} < {blob_price}")
             max_gas_fee += blob_gas * max_blob_fee
-        if t in (3, 4) and tx.to is None:
+        if (t == 3 or t == 4) and create:
             raise InvalidTransaction(f"TYPE_{t}_TX_CONTRACT_CREATION",
                                      f"type {t} transactions cannot create contracts")
         if t == 4 and not auths:
@@ -469,23 +569,29 @@ cdef class EVM:
             if acct_nonce < nonce:
                 raise InvalidTransaction("NONCE_MISMATCH_TOO_HIGH",
                                          f"nonce {nonce} > account nonce {acct_nonce}")
-        self.state.get_balance(P(sender), &bal)
-        balance = u256_to_int(&bal)
-        need = (max_gas_fee if (s.check_balance and s.charge_fees) else 0) + tx.value
-        if max_gas_fee > U256_MAX and s.check_balance and s.charge_fees:
+        value = tx.value
+        need = (max_gas_fee if (s.check_balance and s.charge_fees) else 0) + value
+        if max_gas_fee and max_gas_fee > U256_MAX and s.check_balance and s.charge_fees:
             raise InvalidTransaction("GASLIMIT_PRICE_PRODUCT_OVERFLOW",
                                      "gas limit * gas price overflows 256 bits")
-        if balance < need:
-            raise InvalidTransaction("INSUFFICIENT_ACCOUNT_FUNDS",
-                                     f"balance {balance} < {need} (max fees + value)")
+        if need:
+            self.state.get_balance(P(sender), &bal)
+            balance = u256_to_int(&bal)
+            if balance < need:
+                raise InvalidTransaction("INSUFFICIENT_ACCOUNT_FUNDS",
+                                         f"balance {balance} < {need} (max fees + value)")
         if s.eip3607:
             self.state.get_code(P(sender), &code)
-            if code.size and not (code.size == 23 and
-                                  (<bytes>(<char *>code.data)[:3]) == DELEGATION_MARKER):
+            if code.size and not (code.size == 23 and memcmp(code.data, DELEGATION, 3) == 0):
                 raise InvalidTransaction("SENDER_NOT_EOA", "the sender has code (EIP-3607)")
-        return (intrinsic, floor, gas_price, blob_gas * blob_price, nonce, acct_nonce)
+        self._v_intrinsic = intrinsic
+        self._v_floor = floor
+        self._v_acct_nonce = acct_nonce
+        self._v_gas_price = gas_price
+        self._v_blob_fee = blob_gas * blob_price if blob_gas else 0
+        return 0
 
-    cdef object _process(self, tx, tuple v):
+    cdef Result _process(self, Tx tx):
         """process_transaction: charge, warm, authorize, run, refund, pay the coinbase."""
         cdef Schedule *s = &self.interp.sched
         cdef Interpreter it = self.interp
@@ -495,64 +601,69 @@ cdef class EVM:
         cdef u256 w
         cdef uint64_t n
         cdef Code *code
-        cdef int a
-        intrinsic, floor, gas_price, blob_fee, nonce, acct_nonce = v
-        sender = tx.sender
+        cdef Result r
+        cdef uint64_t acct_nonce = self._v_acct_nonce
+        cdef int64_t intrinsic = self._v_intrinsic
+        cdef bytes sender = tx.sender
+        cdef bytes data = tx.data
+        cdef bint charge = s.charge_fees
+        cdef int t = tx.tx_type
+        cdef bint success
+        gas_price = self._v_gas_price
         to = tx.to
         gas = tx.gas_limit
-        base_fee = self.base_fee
-        charge = s.charge_fees
+        value = tx.value
         it.reset_tx()
         # the transaction environment
         memcpy(it.tx.origin, P(sender), 20)
         int_to_u256(&it.tx.gas_price, gas_price)
-        hashes = b"".join(tx.blob_hashes or ()) if tx.tx_type == 3 else b""
-        it.blob_hashes = hashes
-        it.tx.blob_hashes = P(hashes)
-        it.tx.n_blob_hashes = len(hashes) // 32
+        if t == 3:
+            hashes = b"".join(tx.blob_hashes or ())
+            it.blob_hashes = hashes
+            it.tx.blob_hashes = P(hashes)
+            it.tx.n_blob_hashes = len(hashes) // 32
+        else:
+            it.tx.blob_hashes = NULL
+            it.tx.n_blob_hashes = 0
         # nonce and fees
         st.set_nonce(P(sender), acct_nonce + 1)
         if charge:
-            fee = gas * gas_price + blob_fee
+            fee = gas * gas_price + self._v_blob_fee
             st.get_balance(P(sender), &w)
-            if u256_to_int(&w) < fee + tx.value:
+            if u256_to_int(&w) < fee + value:
                 # only with Rules(check_balance=False): top the sender up to what it must
                 # pay, as revm's disable_balance_check does
-                int_to_u256(&w, fee + tx.value)
+                int_to_u256(&w, fee + value)
                 st.set_balance(P(sender), &w)
             int_to_u256(&w, fee)
             st.sub_balance(P(sender), &w)
-        # EIP-2929/2930/3651 warm addresses and slots
+        # EIP-2929/2930/3651 warm addresses and slots (the fork's precompiles are always warm:
+        # the interpreter's access check knows them)
         if s.warm_coinbase:
-            st.warm_account(P(self.coinbase))
-        st.warm_account(P(sender))
-        for a in range(1, 0x101):
-            if s.precompile[a]:
-                pa = (<object>a).to_bytes(20, "big")
-                st.warm_account(P(pa))
-        if tx.tx_type >= 1:
+            it.warm_account(it.block.coinbase)
+        it.warm_account(P(sender))
+        if t >= 1:
             for addr, keys in tx.access_list:
-                st.warm_account(P(addr))
+                it.warm_account(P(addr))
                 for k in keys:
                     int_to_u256(&w, k)
                     st.warm_slot(P(addr), &w)
         # the message
-        memset_message(&m)
+        memset(&m, 0, sizeof(Message))
         memcpy(m.caller, P(sender), 20)
-        int_to_u256(&m.value, tx.value)
+        int_to_u256(&m.value, value)
         m.gas = min(gas - intrinsic, INT64_MAX)
         m.depth = 0
         m.should_transfer_value = 1
         auth_refund = 0
-        data = tx.data
         if to is None:
             target = contract_address(sender, acct_nonce)
-            st.warm_account(P(target))
+            it.warm_account(P(target))
             memcpy(m.target, P(target), 20)
             memcpy(m.code_address, P(target), 20)
             m.is_create = 1
             m.code = P(data)
-            m.code_size = len(data)
+            m.code_size = PyBytes_GET_SIZE(data)
             m.jumpdests = NULL
             # EIP-7610: collision with an account that has a nonce, code or storage
             st.get_nonce(P(target), &n)
@@ -567,42 +678,46 @@ cdef class EVM:
                     it.execute(&m, &o)
         else:
             target = to
-            st.warm_account(P(target))
-            if tx.tx_type == 4:
+            it.warm_account(P(target))
+            if t == 4:
                 auth_refund = self._set_delegations(tx.authorization_list)
             memcpy(m.target, P(target), 20)
             memcpy(m.code_address, P(target), 20)
             m.data = P(data)
-            m.data_size = len(data)
+            m.data_size = PyBytes_GET_SIZE(data)
             st.get_code(P(target), &code)
             if s.delegation_eip7702 and code.size == 23 and \
-                    (<bytes>(<char *>code.data)[:3]) == DELEGATION_MARKER:
-                deleg = (<bytes>(<char *>code.data)[:23])[3:]
+                    memcmp(code.data, DELEGATION, 3) == 0:
                 m.disable_precompiles = 1
-                st.warm_account(P(deleg))
-                memcpy(m.code_address, P(deleg), 20)
-                st.get_code(P(deleg), &code)
+                it.warm_account(code.data + 3)
+                memcpy(m.code_address, code.data + 3, 20)
+                st.get_code(m.code_address, &code)
             m.code = code.data
             m.code_size = code.size
             m.jumpdests = st.code_jumpdests(code) if code.size else NULL
             with nogil:
                 it.execute(&m, &o)
         success = o.halt < H_REVERT
-        output = PyBytes_FromStringAndSize(<const char *>o.output, o.output_size) \
+        r = Result.__new__(Result)
+        r.success = success
+        r.halt = HALT_NAMES[o.halt]
+        r.output = PyBytes_FromStringAndSize(<const char *>o.output, o.output_size) \
             if o.output_size else b""
         # refunds (EIP-3529) and the calldata floor (EIP-7623)
         used_before_refund = gas - o.gas_left
         refund = min(used_before_refund // s.refund_quotient, auth_refund + it.refund)
-        gas_used = max(used_before_refund - refund, floor)
-        gas_left = gas - gas_used
+        gas_used = max(used_before_refund - refund, self._v_floor)
         if charge:
-            int_to_u256(&w, gas_left * gas_price)
+            int_to_u256(&w, (gas - gas_used) * gas_price)
             st.add_balance(P(sender), &w)
-            int_to_u256(&w, gas_used * (gas_price - base_fee))
-            st.add_balance(P(self.coinbase), &w)
-        logs = it.take_logs() if success else []
-        return Result(success, halt_name(o.halt), output, gas_used, refund, logs,
-                      target if (to is None and success) else None, None)
+            int_to_u256(&w, gas_used * (gas_price - self.base_fee))
+            st.add_balance(it.block.coinbase, &w)
+        r.gas_used = gas_used
+        r.gas_refund = refund
+        r.logs = it.take_logs() if (success and it.n_logs) else []
+        r.created_address = target if (to is None and success) else None
+        r.error = None
+        return r
 
     cdef object _set_delegations(self, auths):
         """EIP-7702 set_delegation: returns the refund for authorities that already exist."""
@@ -635,5 +750,4 @@ cdef class EVM:
         return refund
 
 
-cdef inline void memset_message(Message *m) noexcept:
-    memset(m, 0, sizeof(Message))
+

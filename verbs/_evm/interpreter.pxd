@@ -123,7 +123,9 @@ cdef class Interpreter:
     cdef uint64_t log_data_cap
     cdef object blob_hashes         # bytes backing tx.blob_hashes
     cdef object run_precompile      # precompiles.run_precompile
+    cdef int max_depth              # the deepest frame used since reset_tx
 
     cdef int execute(self, Message *m, Outcome *o) except -1 nogil
     cdef int reset_tx(self) except -1
+    cdef int warm_account(self, const uint8_t *addr) except -1 nogil
     cdef list take_logs(self)

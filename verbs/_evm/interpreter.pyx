@@ -284,7 +284,7 @@ cdef class Interpreter:
     cdef int reset_tx(self) except -1:
         cdef int i
         cdef Frame *f
-        for i in range(DEPTH_LIMIT + 2):      # give back memory a large transaction grew
+        for i in range(self.max_depth + 1):   # give back memory a large transaction grew
             f = &self.frames[i]
             if f.mem_cap > KEEP_BUFFER:
                 free(f.mem)
@@ -294,10 +294,18 @@ cdef class Interpreter:
                 free(f.ret)
                 f.ret = NULL
                 f.ret_cap = 0
+        self.max_depth = 0
         self.refund = 0
         self.n_logs = 0
         self.log_data_size = 0
         return 0
+
+    cdef int warm_account(self, const uint8_t *addr) except -1 nogil:
+        """EIP-2929 accessed_addresses: 1 if ``addr`` was warm (the fork's precompiles always
+        are), else warm it and return 0."""
+        if precompile_index(self, addr):
+            return 1
+        return self.state.warm_account(addr)
 
     cdef list take_logs(self):
         cdef size_t i
@@ -379,6 +387,8 @@ cdef class Interpreter:
 
 cdef Frame *frame(Interpreter self, int depth) except NULL nogil:
     cdef Frame *f = &self.frames[depth]
+    if depth > self.max_depth:
+        self.max_depth = depth
     if f.stack == NULL:
         f.stack = <u256 *>malloc(STACK_LIMIT * sizeof(u256))
         if f.stack == NULL:
@@ -885,7 +895,7 @@ cdef inline int push_addr(Interpreter self, Frame *f, const uint8_t *addr) noexc
 
 cdef inline int access_account(Interpreter self, Frame *f, const uint8_t *addr) except -1 nogil:
     """EIP-2929: charge the warm or cold access cost of an account and warm it."""
-    if self.state.warm_account(addr):
+    if self.warm_account(addr):
         return charge(f, self.sched.warm_access)
     return charge(f, self.sched.cold_account_access)
 
@@ -1441,7 +1451,7 @@ cdef int selfdestruct(Interpreter self, Frame *f) except -1 nogil:
     cdef int64_t cost = 0
     f.sp -= 1
     word_to_addr(beneficiary, &f.stack[f.sp])
-    if not self.state.warm_account(beneficiary):
+    if not self.warm_account(beneficiary):
         cost += self.sched.cold_account_access
     self.state.get_balance(me, &bal)
     if not u256_is_zero(&bal) and self.state.account_is_empty(beneficiary):
@@ -1513,7 +1523,7 @@ cdef int create(Interpreter self, Frame *f, int is_create2) except -1 nogil:
         create2_address(new_addr, m.target, &salt, f.mem + o, n)
     else:
         create_address(new_addr, m.target, nonce)
-    self.state.warm_account(new_addr)
+    self.warm_account(new_addr)
     self.state.get_nonce(new_addr, &nonce)
     self.state.get_code(new_addr, &code)
     if nonce != 0 or code.size != 0 or self.state.account_has_storage(new_addr):
@@ -1580,13 +1590,13 @@ cdef int call(Interpreter self, Frame *f, int kind) except -1 nogil:
         return H_OUT_OF_GAS
     end = in_end if in_end > out_end else out_end
     memc = mem_cost(f, end, self.sched.memory_word)
-    extra = self.sched.warm_access if self.state.warm_account(to) \
+    extra = self.sched.warm_access if self.warm_account(to) \
         else self.sched.cold_account_access
     self.state.get_code(to, &code)
     if self.sched.delegation_eip7702 and is_delegation(code.data, code.size):
         memcpy(deleg, code.data + 3, 20)
         disable = 1
-        extra += self.sched.warm_access if self.state.warm_account(deleg) \
+        extra += self.sched.warm_access if self.warm_account(deleg) \
             else self.sched.cold_account_access
         self.state.get_code(deleg, &code)
     else:
