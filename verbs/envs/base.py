@@ -23,6 +23,7 @@ SIM_GAS_LIMIT = 1 << 53
 ZERO_ADDRESS_BALANCE = 10_000 * 10**18
 
 _ZERO20 = b"\x00" * 20
+_tuple_new = tuple.__new__
 
 TransactionLike = typing.Union[
     typing.Tuple[bytes, bytes, bytes, bool],
@@ -198,20 +199,33 @@ class BaseEnv:
         return self._evm.get_balance(to_address(address, "address"))
 
     # ------------------------------------------------------------------ direct execution
+    def _fees(self, priority_fee: typing.Optional[int] = None):
+        """(gas_limit, gas_price, max_fee_per_gas, max_priority_fee_per_gas) of an env
+        transaction: all the gas it may want at price 0, or with real fees the block's limit
+        (capped at 30M) at the base fee plus the priority fee (type 2)."""
+        if self._real_fees:
+            tip = priority_fee or 0
+            return min(self._evm.gas_limit, 30_000_000), None, self._evm.base_fee + tip, tip
+        return SIM_GAS_LIMIT, 0, None, None
+
     def _tx(self, sender: bytes, to: typing.Optional[bytes], data: bytes, value: int,
             nonce: typing.Optional[int] = None, priority_fee: typing.Optional[int] = None):
-        if self._real_fees:
-            base_fee = self._evm.base_fee
-            tip = priority_fee or 0
-            return _core.Tx(
-                sender, to=to, data=data, value=value, nonce=nonce,
-                gas_limit=min(self._evm.gas_limit, 30_000_000),
-                max_fee_per_gas=base_fee + tip, max_priority_fee_per_gas=tip,
-            )
+        gas_limit, gas_price, max_fee, tip = self._fees(priority_fee)
         return _core.Tx(
-            sender, to=to, data=data, value=value, nonce=nonce,
-            gas_limit=SIM_GAS_LIMIT, gas_price=0,
+            sender, to=to, data=data, value=value, nonce=nonce, gas_limit=gas_limit,
+            gas_price=gas_price, max_fee_per_gas=max_fee, max_priority_fee_per_gas=tip,
         )
+
+    def _transact(self, sender: bytes, to: typing.Optional[bytes], data: bytes, value: int,
+                  commit: bool, nonce: typing.Optional[int] = None,
+                  priority_fee: typing.Optional[int] = None):
+        """``evm.transact(self._tx(...), commit)`` without building the Tx."""
+        if self._real_fees:
+            gas_limit, gas_price, max_fee, tip = self._fees(priority_fee)
+            return self._evm.transact_fields(sender, to, data, value, gas_limit, commit, nonce,
+                                             gas_price, max_fee, tip)
+        return self._evm.transact_fields(sender, to, data, value, SIM_GAS_LIMIT, commit, nonce,
+                                         0)
 
     def _run(self, tx, commit: bool, what: str):
         try:
@@ -224,7 +238,15 @@ class BaseEnv:
 
     @staticmethod
     def _logs(result) -> typing.List[Log]:
-        return [Log(address, topics, data) for address, topics, data in result.logs]
+        logs = result.logs
+        if not logs:
+            return []
+        out = []
+        for address, topics, data in logs:
+            log = _tuple_new(Log, (address, data))  # = Log(address, topics, data)
+            log.topics = topics
+            out.append(log)
+        return out
 
     @staticmethod
     def _failure(result, what: str) -> RevertError:
@@ -297,14 +319,28 @@ class BaseEnv:
         return self._direct(sender, contract_address, encoded_args, value, True)
 
     def _direct(self, sender, contract_address, encoded_args, value, commit):
-        sender = to_address(sender, "sender")
-        contract_address = to_address(contract_address, "contract_address")
-        encoded_args = _as_bytes(encoded_args, "encoded_args")
-        value = _as_uint(value, "value")
-        result = self._run(
-            self._tx(sender, contract_address, encoded_args, value), commit,
-            "Call" if not commit else "Execute",
-        )
+        if type(sender) is not bytes or len(sender) != 20:
+            sender = to_address(sender, "sender")
+        if type(contract_address) is not bytes or len(contract_address) != 20:
+            contract_address = to_address(contract_address, "contract_address")
+        if type(encoded_args) is not bytes:
+            encoded_args = _as_bytes(encoded_args, "encoded_args")
+        if type(value) is not int or value < 0 or value >> 256:
+            value = _as_uint(value, "value")
+        if type(self)._run is BaseEnv._run:
+            try:
+                result = self._transact(sender, contract_address, encoded_args, value, commit)
+            except _core.InvalidTransaction as exc:
+                what = "Call" if not commit else "Execute"
+                raise RevertError(
+                    f"{what}: invalid transaction ({exc.kind}): {exc}",
+                    halt="invalid_transaction",
+                ) from exc
+        else:  # a subclass hooks _run (the fork env prefetches)
+            result = self._run(
+                self._tx(sender, contract_address, encoded_args, value), commit,
+                "Call" if not commit else "Execute",
+            )
         if not result.success:
             raise self._failure(
                 result, f"{'Call' if not commit else 'Execute'} of 0x{contract_address.hex()} "
@@ -336,16 +372,23 @@ class BaseEnv:
             this transaction fails.
         gas_priority_fee, nonce, value : int, optional
         """
+        if type(sender) is not bytes or len(sender) != 20:
+            sender = to_address(sender, "sender")
+        if type(transact_to) is not bytes or len(transact_to) != 20:
+            transact_to = to_address(transact_to, "transact_to")
+        if type(encoded_args) is not bytes:
+            encoded_args = _as_bytes(encoded_args, "encoded_args")
         self._queue.append(
-            PendingTransaction(
-                to_address(sender, "sender"),
-                to_address(transact_to, "transact_to"),
-                _as_bytes(encoded_args, "encoded_args"),
+            _tuple_new(PendingTransaction, (  # = PendingTransaction(...)
+                sender,
+                transact_to,
+                encoded_args,
                 bool(checked),
-                _as_uint(gas_priority_fee, "gas_priority_fee", True),
-                _as_uint(nonce, "nonce", True),
-                _as_uint(value, "value", True) or 0,
-            )
+                None if gas_priority_fee is None
+                else _as_uint(gas_priority_fee, "gas_priority_fee"),
+                None if nonce is None else _as_uint(nonce, "nonce"),
+                0 if value is None else _as_uint(value, "value"),
+            ))
         )
 
     def submit_transactions(self, transactions: typing.Iterable[TransactionLike]) -> None:
@@ -388,11 +431,8 @@ class BaseEnv:
         for sequence, ptx in enumerate(ordered):
             selector = ptx.data[:4]
             try:
-                result = self._evm.transact(
-                    self._tx(ptx.sender, ptx.to, ptx.data, ptx.value, ptx.nonce,
-                             ptx.gas_priority_fee),
-                    commit=True,
-                )
+                result = self._transact(ptx.sender, ptx.to, ptx.data, ptx.value, True,
+                                        ptx.nonce, ptx.gas_priority_fee)
             except _core.InvalidTransaction as exc:
                 self._last_events.append(Event(False, selector, [], step, sequence))
                 if ptx.checked:
@@ -403,8 +443,8 @@ class BaseEnv:
                     ))
                 continue
             if result.success:
-                self._last_events.append(
-                    Event(True, selector, self._logs(result), step, sequence)
+                self._last_events.append(  # = Event(True, selector, logs, step, sequence)
+                    _tuple_new(Event, (True, selector, self._logs(result), step, sequence))
                 )
             else:
                 self._last_events.append(Event(False, selector, [], step, sequence))
