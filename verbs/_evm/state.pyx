@@ -1094,7 +1094,8 @@ cdef class State:
         h = self.backend.block_hash(number)
         if not isinstance(h, (bytes, bytearray)) or len(h) != 32:
             raise TypeError(f"backend.block_hash() must return 32 bytes, got {h!r}")
-        memcpy(out32, PyBytes_AS_STRING(bytes(h)), 32)
+        cdef bytes hb = bytes(h)
+        memcpy(out32, PyBytes_AS_STRING(hb), 32)
         return 0
 
     cdef int _delete_account(self, const uint8_t *addr) except -1 nogil:
