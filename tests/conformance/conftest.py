@@ -48,7 +48,7 @@ def evm_core() -> object:
                  "`python setup.py build_ext --inplace`")
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     """Print the per-fork pass counts of the conformance run, when one ran."""
     if SUMMARY_LINES:
         terminalreporter.section("Ethereum state tests")

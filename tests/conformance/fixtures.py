@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any
 
 #: The forks the suite counts, in order.
 FORKS = ("Shanghai", "Cancun", "Prague", "Osaka")
@@ -55,11 +56,11 @@ def parse_int(value: Any) -> int:
     if s.startswith("0x:bigint "):
         s = s[len("0x:bigint ") :].strip()
     if s[:2] in ("0x", "0X"):
-        return int(s[2:], 16) if len(s) > 2 else 0
+        return int(s, 16) if len(s) > 2 else 0
     return int(s, 10)
 
 
-def parse_bytes(value: Optional[str]) -> bytes:
+def parse_bytes(value: str | None) -> bytes:
     """Parse a hex string (``"0x..."``, ``""`` or ``None`` mean empty).
 
     Parameters
@@ -170,14 +171,14 @@ class Case:
     tx: dict
     expected_hash: bytes
     expected_logs: bytes
-    expect_exception: Optional[str]
-    expected_state_json: Optional[dict] = field(default=None, repr=False)
+    expect_exception: str | None
+    expected_state_json: dict | None = field(default=None, repr=False)
     chain_id: int = 1
-    blob_schedule: Optional[dict] = None
+    blob_schedule: dict | None = None
     legacy: bool = False
     txbytes: bytes = b""
 
-    def post_state(self) -> Optional[dict]:
+    def post_state(self) -> dict | None:
         """The parsed EEST ``post.state`` (None for legacy cases)."""
         if self.expected_state_json is None:
             return None
@@ -199,7 +200,7 @@ def _env_fields(env: dict) -> dict:
     }
 
 
-def tx_type_from_bytes(txbytes: bytes) -> Optional[int]:
+def tx_type_from_bytes(txbytes: bytes) -> int | None:
     """The transaction type of a signed transaction (0 for legacy RLP, None if empty)."""
     if not txbytes:
         return None
@@ -278,7 +279,7 @@ def _tx_fields(tx: dict, indexes: dict, txbytes: bytes) -> dict:
     return out
 
 
-def _blob_schedule(config: dict) -> Optional[dict]:
+def _blob_schedule(config: dict) -> dict | None:
     sched = config.get("blobSchedule")
     if not sched:
         return None
@@ -309,7 +310,7 @@ def load_file(path: Path) -> dict:
         return json.load(fh)
 
 
-def case_ids(path: Path, root: Optional[Path] = None, fork: Optional[str] = None) -> list[tuple[str, str]]:
+def case_ids(path: Path, root: Path | None = None, fork: str | None = None) -> list[tuple[str, str]]:
     """The ``(test_id, fork)`` of every case of a file, cheaply (no value parsing).
 
     Parameters
@@ -329,7 +330,7 @@ def case_ids(path: Path, root: Optional[Path] = None, fork: Optional[str] = None
     return [(c.test_id, c.fork) for c in iter_cases(path, root, fork, parse=False)]
 
 
-def _rel(path: Path, root: Optional[Path]) -> str:
+def _rel(path: Path, root: Path | None) -> str:
     root = root or ethtests_root()
     try:
         return Path(path).resolve().relative_to(root.resolve()).as_posix()
@@ -339,10 +340,10 @@ def _rel(path: Path, root: Optional[Path]) -> str:
 
 def iter_cases(
     path: Path,
-    root: Optional[Path] = None,
-    fork: Optional[str] = None,
+    root: Path | None = None,
+    fork: str | None = None,
     parse: bool = True,
-    data: Optional[dict] = None,
+    data: dict | None = None,
 ) -> Iterator[Case]:
     """Yield every case of one fixture file.
 
@@ -407,7 +408,7 @@ def iter_cases(
                 )
 
 
-def manifest_files(root: Optional[Path] = None) -> list[str]:
+def manifest_files(root: Path | None = None) -> list[str]:
     """Data files of ``MANIFEST.tsv`` in its order (relative paths).
 
     Parameters
@@ -426,7 +427,7 @@ def manifest_files(root: Optional[Path] = None) -> list[str]:
 
 
 def select_files(
-    dirs: Optional[list[Path]] = None, every: int = 1, root: Optional[Path] = None
+    dirs: list[Path] | None = None, every: int = 1, root: Path | None = None
 ) -> list[Path]:
     """The fixture files of a run.
 

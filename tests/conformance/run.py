@@ -28,14 +28,12 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 if __package__ in (None, ""):  # run as a script: make ``conformance`` and ``verbs`` importable
     _here = Path(__file__).resolve()
     sys.path.insert(0, str(_here.parents[1]))
     sys.path.insert(1, str(_here.parents[2]))
     from conformance.fixtures import (  # type: ignore[no-redef]
-        DEFAULT_DIRS,
         FORKS,
         case_ids,
         ethtests_root,
@@ -43,7 +41,13 @@ if __package__ in (None, ""):  # run as a script: make ``conformance`` and ``ver
         select_files,
     )
 else:
-    from .fixtures import DEFAULT_DIRS, FORKS, case_ids, ethtests_root, iter_cases, select_files
+    from .fixtures import (
+        FORKS,
+        case_ids,
+        ethtests_root,
+        iter_cases,
+        select_files,
+    )
 
 RUN_PY = Path(__file__).resolve()
 
@@ -121,9 +125,9 @@ class Worker:
     proc: subprocess.Popen
     stderr_path: str
     buf: bytes = b""
-    task: Optional[tuple[Path, int]] = None
-    ids: Optional[list] = None
-    current: Optional[int] = None
+    task: tuple[Path, int] | None = None
+    ids: list | None = None
+    current: int | None = None
     started: float = 0.0
     next_index: int = 0
 
@@ -177,9 +181,9 @@ def run_files(
     files: list[Path],
     jobs: int = 2,
     timeout: float = DEFAULT_TIMEOUT,
-    fork: Optional[str] = None,
+    fork: str | None = None,
     progress: bool = True,
-    budget: Optional[float] = None,
+    budget: float | None = None,
 ) -> RunResult:
     """Run every case of ``files`` in ``jobs`` worker subprocesses.
 
@@ -325,7 +329,7 @@ def run_files(
             for tid, fk in ids[start:]:
                 rr.results.setdefault(tid, (fk, False, f"budget: not run, the run's {budget:g} s were spent"))
     finally:
-        for w in list(workers):
+        for w in workers:
             retire(w, kill=True)
         sel.close()
     rr.wall = time.monotonic() - t0
@@ -407,7 +411,7 @@ def expected_totals(root: Path) -> dict:
     return out
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Command-line entry point (see the module docstring)."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("paths", nargs="*", help="folders or files (default: the whole default set)")
@@ -438,8 +442,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     per_fork = rr.per_fork()
     failures = rr.failures()
     with open(args.failures, "w") as fh:
-        for tid, reason in failures:
-            fh.write(f"{tid}\t{reason}\n")
+        fh.writelines(f"{tid}\t{reason}\n" for tid, reason in failures)
     if args.summary:
         per_file = {}
         for f, lst in rr.ids.items():

@@ -18,8 +18,9 @@ from __future__ import annotations
 import importlib
 import inspect
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import Any
 
 from .fixtures import Case
 from .trie import keccak256, logs_hash, state_root
@@ -207,7 +208,7 @@ def _normalise_dump(dump: Mapping) -> dict[bytes, tuple[int, int, bytes, dict[in
 
 
 # --------------------------------------------------------------------------------- running
-_SET_BLOCK_PARAMS: Optional[set[str]] = None
+_SET_BLOCK_PARAMS: set[str] | None = None
 
 
 def _set_block_accepts(evm: Any) -> set[str]:
@@ -225,7 +226,7 @@ def _set_block_accepts(evm: Any) -> set[str]:
     return _SET_BLOCK_PARAMS
 
 
-def _unencodable(case: Case) -> Optional[str]:
+def _unencodable(case: Case) -> str | None:
     """Why the fixture's transaction cannot be RLP-encoded as its type says, if it cannot."""
     tx = case.tx
     for name in ("value", "gas_price", "max_fee_per_gas", "max_priority_fee_per_gas", "max_fee_per_blob_gas"):

@@ -43,8 +43,7 @@ def conformance_run(ethtests_dir: Path, evm_core: object) -> RunResult:
     )
     out = Path(os.environ.get("VERBS_CONFORMANCE_FAILURES", "conformance-failures-pytest.txt"))
     with open(out, "w") as fh:
-        for tid, reason in rr.failures():
-            fh.write(f"{tid}\t{reason}\n")
+        fh.writelines(f"{tid}\t{reason}\n" for tid, reason in rr.failures())
     per_fork = rr.per_fork()
     summary = ", ".join(f"{f} {per_fork[f]['passed']}/{per_fork[f]['total']}" for f in FORKS)
     _conftest.SUMMARY_LINES[:] = [

@@ -81,7 +81,7 @@ def test_run_counts_timeouts_and_crashes(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, str(HERE / "run.py"), str(root / "legacy"), "--timeout", "3", "--jobs", "2",
          "--failures", str(failures)],
-        env=env, capture_output=True, text=True, timeout=120,
+        env=env, capture_output=True, text=True, timeout=120, check=False,
     )
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -106,7 +106,7 @@ def test_budget_counts_what_was_not_run(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, str(HERE / "run.py"), "--timeout", "100", "--budget", "3", "--jobs", "1",
          "--failures", str(failures), str(root / "legacy")],
-        env=env, capture_output=True, text=True, timeout=120,
+        env=env, capture_output=True, text=True, timeout=120, check=False,
     )
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout.strip().splitlines()[-1])

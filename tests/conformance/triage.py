@@ -18,7 +18,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Optional
 
 FORKS = ("Shanghai", "Cancun", "Prague", "Osaka")
 
@@ -87,12 +86,12 @@ def diff_shape(reason: str) -> str:
 def _git_head(repo: Path) -> str:
     try:
         return subprocess.run(["git", "-C", str(repo), "log", "-1", "--format=%h %s"],
-                              capture_output=True, text=True, timeout=10).stdout.strip()
+                              capture_output=True, text=True, timeout=10, check=False).stdout.strip()
     except Exception:  # noqa: BLE001
         return "?"
 
 
-def render(failures: list[tuple[str, str]], summary: Optional[dict], repo: Path,
+def render(failures: list[tuple[str, str]], summary: dict | None, repo: Path,
            examples_per_group: int = 2, top_groups: int = 30) -> str:
     """Build the Markdown report."""
     out: list[str] = []
@@ -189,7 +188,7 @@ def render(failures: list[tuple[str, str]], summary: Optional[dict], repo: Path,
     return "\n".join(out) + "\n"
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("failures", help="failures file written by run.py")

@@ -14,11 +14,11 @@ It is proved on the fixtures themselves (``test_trie.py``): the root recomputed 
 """
 from __future__ import annotations
 
-from typing import Iterable, Mapping, Sequence, Union
+from collections.abc import Iterable, Mapping, Sequence
 
 from Crypto.Hash import keccak as _keccak
 
-RLPItem = Union[bytes, int, Sequence["RLPItem"]]
+RLPItem = bytes | int | Sequence["RLPItem"]
 
 #: An account as the suite handles it: ``(nonce, balance, code, {slot: value})``.
 Account = tuple[int, int, bytes, Mapping[int, int]]
