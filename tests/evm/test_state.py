@@ -943,3 +943,27 @@ def test_snapshot_save_load(tmp_path):
     path.write_bytes(b"garbage")
     with pytest.raises(ValueError, match="magic"):
         Snapshot.load(path)
+
+
+def test_deleted_account_storage_stays_hidden():
+    s = State()
+    s._test_add_balance(A, 1)                        # storage incarnation of the account: 0
+    s._test_sstore(A, 1, 5)
+    s._test_commit_tx()
+    s._test_create_account(A)                        # a new incarnation hides slot 1
+    s._test_selfdestruct(A)
+    s._test_commit_tx()
+    assert not s.account_exists(A) and s.get_storage(A, 1) == 0
+    s._test_add_balance(A, 1)
+    s._test_commit_tx()
+    assert s.get_storage(A, 1) == 0
+    assert State(snapshot=s.export_snapshot()).get_storage(A, 1) == 0
+
+
+def test_deleted_never_existing_accounts_leave_nothing():
+    s = State()
+    for i in range(100):
+        s._test_add_balance(bytes([i]) * 20, 0)      # created empty and touched
+    s._test_commit_tx()
+    assert s.dump() == {}
+    assert s.export_snapshot().to_bytes() == State().export_snapshot().to_bytes()

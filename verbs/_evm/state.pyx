@@ -1102,6 +1102,20 @@ cdef class State:
         """Delete the account (not journaled: used by commit_tx)."""
         cdef int wp = 0
         cdef acct_t *a = self._acct_top(addr, &wp)
+        cdef layer_t *l
+        cdef uint64_t h
+        if not self.has_backend and a.inc == 0 and a.nz == 0:
+            # Nothing below to shadow (no Backend, no lower layer knows the address) and no
+            # storage entry that could resurface (incarnation 0, all of its slots zero): drop the
+            # record rather than keep a tombstone, so that deleted empty accounts cost nothing.
+            h = vt_hash(addr, 20)
+            l = self.top.parent
+            while l != NULL and vt_find_h(&l.accts, addr, h) == NULL:
+                l = l.parent
+            if l == NULL:
+                _code_decref(a.code)
+                vt_remove_entry(&self.top.accts, <uint8_t *>a - self.top.accts.voff)
+                return 0
         _code_decref(a.code)
         memset(a, 0, sizeof(acct_t))
         a.status = ACC_DEAD
