@@ -132,15 +132,18 @@ def check(ours, revm, pyevm, n):
 
 
 # --- the timing -----------------------------------------------------------------------------
-def timed(fn) -> float:
+def timed(fn):
+    """(wall, CPU time of this thread) of ``fn()`` in ns.  The CPU time is the steadier figure
+    on a busy shared machine (it leaves out the time the thread waited for a core)."""
     gc.collect()
+    c = time.thread_time_ns()
     t = time.perf_counter_ns()
     fn()
-    return time.perf_counter_ns() - t
+    return time.perf_counter_ns() - t, time.thread_time_ns() - c
 
 
-def run_once(engine, workload, n) -> float:
-    """One timed run on fresh state (setup not timed), in ns."""
+def run_once(engine, workload, n):
+    """One timed run on fresh state (setup not timed): (wall, CPU) in ns."""
     if workload in PROGRAMS:
         return timed(engine.code_tx(PROGRAMS[workload](n)))
     if workload == "transfer":
@@ -153,13 +156,14 @@ def run_once(engine, workload, n) -> float:
 
 
 def measure(engines, workload, n, repeats) -> list:
-    """Median ns per iteration of each engine; the engines' runs alternate (the machine is
-    shared, so that a busy spell does not fall on one engine only)."""
+    """(median wall, median CPU) ns per iteration of each engine; the engines' runs alternate
+    (the machine is shared, so that a busy spell does not fall on one engine only)."""
     times = [[] for _ in engines]
     for _ in range(repeats):
         for i, e in enumerate(engines):
             times[i].append(run_once(e, workload, n))
-    return [statistics.median(t) / n for t in times]
+    return [(statistics.median(w for w, _ in t) / n, statistics.median(c for _, c in t) / n)
+            for t in times]
 
 
 def main() -> None:
@@ -185,22 +189,24 @@ def main() -> None:
 
     print(f"\ntiming: median of {args.repeats} runs (py-evm: {args.pyevm_repeats}), ns per iteration; "
           f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
-    head = (f"{'workload':10} {'n':>8} {'verbs':>10} {'pyrevm':>10} {'verbs/revm':>11} {'target':>7} "
-            f"{'n py-evm':>9} {'py-evm':>11} {'py-evm/verbs':>13}")
+    head = (f"{'workload':10} {'n':>8} {'verbs':>9} {'pyrevm':>9} {'verbs/revm':>10} {'target':>6} "
+            f"{'cpu verbs':>9} {'cpu revm':>9} {'cpu ratio':>9} "
+            f"{'n py-evm':>8} {'py-evm':>10} {'py-evm/verbs':>12}")
     print(head)
     for w in args.workloads.split(","):
-        t_ours, t_revm = measure([ours, revm], w, n[w], args.repeats)
-        line = (f"{w:10} {n[w]:>8} {t_ours:>10,.0f} {t_revm:>10,.0f} {t_ours / t_revm:>10.2f}x "
-                f"{'<=' + str(TARGET_REVM[w]):>7}")
+        (t_ours, c_ours), (t_revm, c_revm) = measure([ours, revm], w, n[w], args.repeats)
+        line = (f"{w:10} {n[w]:>8} {t_ours:>9,.0f} {t_revm:>9,.0f} {t_ours / t_revm:>9.2f}x "
+                f"{'<=' + str(TARGET_REVM[w]):>6} {c_ours:>9,.0f} {c_revm:>9,.0f} {c_ours / c_revm:>8.2f}x")
         if pyevm:
             # ours again at py-evm's count, so that the ratio compares like with like
-            t_py, = measure([pyevm], w, PYEVM_N[w], args.pyevm_repeats)
-            t_ours_small, = measure([ours], w, PYEVM_N[w], args.repeats)
-            line += f" {PYEVM_N[w]:>9} {t_py:>11,.0f} {t_py / t_ours_small:>12.0f}x"
+            (t_py, _), = measure([pyevm], w, PYEVM_N[w], args.pyevm_repeats)
+            (t_ours_small, _), = measure([ours], w, PYEVM_N[w], args.repeats)
+            line += f" {PYEVM_N[w]:>8} {t_py:>10,.0f} {t_py / t_ours_small:>11.0f}x"
         print(line, flush=True)
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
-    print("\nverbs/revm: our time over pyrevm's (target <= the column); py-evm/verbs: how many "
-          "times faster we are than py-evm at py-evm's count (target >= 100x)")
+    print("\nns per iteration, wall clock; verbs/revm: our time over pyrevm's (target <= the "
+          "column); cpu: the same from this thread's CPU time; py-evm/verbs: how many times faster "
+          "we are than py-evm at py-evm's count, wall clock (target >= 100x)")
 
 
 if __name__ == "__main__":
