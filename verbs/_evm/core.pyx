@@ -6,6 +6,7 @@ Transaction validation and processing follow ethereum/execution-specs ``fork.py`
 fork's numbers taken from the Schedule (forks.pyx).  See docs/internals.md "The EVM core".
 """
 
+cimport cython
 from libc.stdint cimport uint8_t, int64_t, uint64_t
 from libc.string cimport memcpy, memset, memcmp
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
@@ -54,6 +55,8 @@ _TX_FIELDS = ("sender", "to", "data", "value", "gas_limit", "nonce", "gas_price"
               "max_fee_per_blob_gas", "blob_hashes", "authorization_list", "tx_type")
 
 
+@cython.no_gc
+@cython.freelist(8)
 cdef class Tx:
     """A transaction.  ``to=None`` creates a contract; ``nonce=None`` takes the sender's
     nonce; ``gas_price``/``max_fee_per_gas`` default to the block's base fee; the type
@@ -132,6 +135,8 @@ def _tx_from_fields(*fields):
     return t
 
 
+@cython.no_gc
+@cython.freelist(8)
 cdef class Result:
     """The outcome of a transaction (see docs/internals.md)."""
 
