@@ -266,7 +266,6 @@ typedef struct {
 
 typedef struct {
     uint64_t inc;
-    uint64_t pad;
     u256 value;
 } slot_t;
 
