@@ -62,6 +62,7 @@ cdef extern from "state_tables.h" nogil:
     uint64_t state_fresh_inc()
     void state_code_lock()
     void state_code_unlock()
+    int state_code_lock_atfork()
     uint8_t *state_analyse_jumpdests(const uint8_t *code, size_t size)
     uint8_t *state_publish_ptr(uint8_t **slot, uint8_t *mine)
     uint8_t *state_load_ptr(uint8_t **slot)
@@ -103,6 +104,7 @@ EMPTY_CODE.refcount = 1 << 40
 memset(&ABSENT, 0, sizeof(acct_t))
 ABSENT.status = ACC_DEAD
 vt_init(&CODE_TABLE, 32, sizeof(void *))
+state_code_lock_atfork()
 
 
 # ------------------------------------------------------------------------------------------------
@@ -123,7 +125,7 @@ cdef Code *_code_intern(const uint8_t *data, size_t size) except NULL nogil:
     cdef Code *c
     c_keccak256(data, size, h)
     state_code_lock()
-    e = vt_find(&CODE_TABLE, h)
+    e = vt_find_h(&CODE_TABLE, h, vt_hash(h, 32))
     if e != NULL:
         c = (<Code **>vt_val(&CODE_TABLE, e))[0]
         atomic_add_i64(&c.refcount, 1, ATOMIC_RELAXED)
@@ -140,7 +142,7 @@ cdef Code *_code_intern(const uint8_t *data, size_t size) except NULL nogil:
     memcpy(c.hash, h, 32)
     c.jumpdests = NULL
     c.refcount = 1
-    e = vt_insert(&CODE_TABLE, h, &created)
+    e = vt_insert_h(&CODE_TABLE, h, vt_hash(h, 32), &created)
     if e == NULL:
         free(c)
         state_code_unlock()
@@ -162,7 +164,9 @@ cdef void _code_decref(void *p) noexcept nogil:
         return
     state_code_lock()
     if atomic_add_i64(&c.refcount, -1, ATOMIC_RELAXED) == 0:
-        vt_remove(&CODE_TABLE, c.hash)
+        e = vt_find_h(&CODE_TABLE, c.hash, vt_hash(c.hash, 32))
+        if e != NULL:
+            vt_remove_entry(&CODE_TABLE, e)
         if c.jumpdests != NULL:
             free(c.jumpdests)
         free(c)
@@ -1361,7 +1365,7 @@ cdef class State:
         cdef int i
         for i in range(8):
             k[i] = <uint8_t>(number >> (8 * i))
-        e = vt_find(&self.blockhashes, k)
+        e = vt_find_h(&self.blockhashes, k, vt_hash(k, 8))
         if e != NULL:
             memcpy(out32, vt_val(&self.blockhashes, e), 32)
             return 0
@@ -1370,7 +1374,7 @@ cdef class State:
         else:
             n = snprintf(text, sizeof(text), "%llu", <unsigned long long>number)
             c_keccak256(<const uint8_t *>text, n, out32)
-        e = vt_insert(&self.blockhashes, k, &created)
+        e = vt_insert_h(&self.blockhashes, k, vt_hash(k, 8), &created)
         if e == NULL:
             _raise_oom()
         memcpy(vt_val(&self.blockhashes, e), out32, 32)

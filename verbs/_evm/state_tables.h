@@ -24,6 +24,15 @@
 /* ------------------------------------------------------------------------------------------ */
 /* hashing                                                                                    */
 
+/* The generic table functions branch on the key size of the table (vt_hash_k, vt_eq_k); GCC
+ * sees every branch applied to every key buffer and warns about reads past the small ones in
+ * the branches that cannot run for them.  The reads are always within the key. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Warray-bounds"
+#pragma GCC diagnostic ignored "-Wstringop-overread"
+#endif
+
 static inline uint64_t vt_mum(uint64_t a, uint64_t b) {
     __uint128_t r = (__uint128_t)a * b;
     return (uint64_t)r ^ (uint64_t)(r >> 64);
@@ -82,6 +91,10 @@ static inline int vt_eq_k(const uint8_t *a, const uint8_t *b, size_t n) {
     if (n == 32) return vt_eq(a, b, 32);
     return vt_eq(a, b, n);
 }
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 /* ------------------------------------------------------------------------------------------ */
 /* vtable                                                                                     */
@@ -359,6 +372,15 @@ static inline uint64_t state_fresh_inc(void) {
 static pthread_mutex_t state__code_lock = PTHREAD_MUTEX_INITIALIZER;
 static inline void state_code_lock(void) { pthread_mutex_lock(&state__code_lock); }
 static inline void state_code_unlock(void) { pthread_mutex_unlock(&state__code_lock); }
+
+/* A fork()ed child starts with the lock free, whatever a parent thread was doing. */
+static void state__code_lock_reinit(void) {
+    pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
+    memcpy(&state__code_lock, &fresh, sizeof(fresh));
+}
+static inline int state_code_lock_atfork(void) {
+    return pthread_atfork(NULL, NULL, state__code_lock_reinit);
+}
 
 /* JUMPDEST analysis: bit i of the result is set when byte i is a JUMPDEST opcode (0x5b) and not
  * PUSH data.  Returns a malloc'ed bitmap of (size + 7) / 8 bytes (at least 1), NULL if out of
