@@ -15,6 +15,11 @@
 #   holds no GIL; an exception raised by the Backend propagates as -1 and the caller ends the
 #   transaction with that error.
 # - Reads of an account that does not exist return zeros/empty code; they do not create it.
+# - Every account write (set_balance, add_balance, a successful sub_balance, set_nonce,
+#   set_code, create_account) also marks the account touched (EIP-161), as does touch();
+#   storage writes do not.  add_balance wraps modulo 2**256.
+# - The Python-level export_snapshot(), set_account() and set_storage() raise RuntimeError
+#   inside a transaction (a non-empty journal): call them between commit_tx/discard_tx.
 
 cimport cython
 from libc.stdint cimport uint8_t, uint32_t, uint64_t, int64_t
