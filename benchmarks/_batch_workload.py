@@ -34,7 +34,8 @@ HOLDER0 = 10**6          # holder i is the address 10**6 + i
 
 
 def load_token(path):
-    artifact = json.load(open(path))
+    with open(path) as f:
+        artifact = json.load(f)
     abi = verbs.abi.get_abi("SimpleERC20", artifact["abi"])
     return abi, artifact["bytecode"]        # hex text: both libraries take it
 
@@ -94,8 +95,8 @@ def sim_func(env, seed, n_steps, *, activation_rate, erc20_address, erc20_abi, a
 
 
 def run_batch(snapshot, token, abi, admin, n_jobs, n_samples=16, n_steps=100):
-    kwargs = dict(n_steps=n_steps, n_samples=n_samples,
-                  parameters_samples=[dict(activation_rate=0.1), dict(activation_rate=0.2)],
+    kwargs = dict(n_steps=n_steps, n_samples=n_samples,  # noqa: C408
+                  parameters_samples=[{"activation_rate": 0.1}, {"activation_rate": 0.2}],
                   snapshot=snapshot, n_jobs=n_jobs, erc20_address=token, erc20_abi=abi,
                   admin_address=admin)
     try:

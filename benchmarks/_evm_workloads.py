@@ -131,7 +131,7 @@ SUPPLY = 10**24
 def erc20_initcode(supply: int = SUPPLY) -> bytes:
     artifact = json.loads(ERC20_JSON.read_text())
     code = artifact["bytecode"]
-    code = bytes.fromhex(code[2:] if code.startswith("0x") else code)
+    code = bytes.fromhex(code.removeprefix("0x"))
     return code + supply.to_bytes(32, "big")
 
 

@@ -32,8 +32,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import psutil
-
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 VENV = HERE / ".venv-verbs04"
@@ -65,14 +63,16 @@ def env_for(lib: str) -> dict:
 def run(lib: str, *args) -> dict:
     cmd = command(lib, *args)
     with tempfile.TemporaryDirectory() as cwd:
-        out = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env_for(lib))
+        out = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env_for(lib),
+                             check=False)
     if out.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def tree_memory(proc: psutil.Process, pss: bool):
-    """(total RSS, total PSS) of a process and its descendants, in bytes."""
+def tree_memory(proc, pss: bool):
+    """(total RSS, total PSS) of a psutil.Process and its descendants, in bytes."""
+    import psutil
     rss = pss_total = 0
     try:
         procs = [proc] + proc.children(recursive=True)
@@ -92,6 +92,7 @@ def tree_memory(proc: psutil.Process, pss: bool):
 
 
 def peak_memory(lib: str, size: int, mode: str) -> dict:
+    import psutil  # only this part needs it
     cmd = command(lib, "memory", TOKEN, size, mode)
     with tempfile.TemporaryDirectory() as cwd:
         p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _evm_workloads as W  # noqa: E402
+import _evm_workloads as W
 
 FULL_N = {"loop": 10**6, "keccak": 10**5, "sstore": 10**5, "transfer": 10**4, "balanceOf": 10**4}
 PYEVM_N = {"loop": 10**4, "keccak": 10**4, "sstore": 10**3, "transfer": 300, "balanceOf": 300}
@@ -178,8 +178,8 @@ def main() -> None:
         sys.exit(f"{W.ERC20_JSON} not found: the benchmark needs ../shared/data")
     n = {k: max(1, int(v * args.scale)) for k, v in FULL_N.items()}
     if args.scale < 1:
-        for k in PYEVM_N:
-            PYEVM_N[k] = max(1, min(PYEVM_N[k], int(PYEVM_N[k] * args.scale * 10)))
+        for k, v in PYEVM_N.items():
+            PYEVM_N[k] = max(1, min(v, int(v * args.scale * 10)))
     import pyrevm  # noqa: F401
 
     ours, revm = W.Ours("Prague"), W.Revm("PRAGUE")
