@@ -458,201 +458,228 @@ cdef int call_precompile(Interpreter self, int address, Message *m, Frame *f) ex
 # the loop
 
 cdef int run(Interpreter self, Frame *f) except -1 nogil:
+    """The loop: the generic checks from the opcode table, then the handler.  The pc and the
+    gas live in locals; the handlers of ``step`` (those that charge gas, read the pc or call
+    out) see them in the frame, written back around the call."""
     cdef const OpInfo *ops = self.sched.ops
     cdef const OpInfo *info
     cdef const uint8_t *code = f.code
     cdef uint64_t n = f.code_size
-    cdef int op, r
+    cdef uint64_t pc = f.pc
+    cdef int64_t gas = f.gas
+    cdef int op, r = 0
     while True:
-        op = code[f.pc] if f.pc < n else 0x00
+        op = code[pc] if pc < n else 0x00
         info = &ops[op]
         if not info.defined:
-            return H_INVALID_OPCODE
+            r = H_INVALID_OPCODE
+            break
         if f.sp < info.inputs:
-            return H_STACK_UNDERFLOW
+            r = H_STACK_UNDERFLOW
+            break
         if f.sp > info.max_height:
-            return H_STACK_OVERFLOW
-        f.gas -= info.gas
-        if f.gas < 0:
-            return H_OUT_OF_GAS
-        f.pc += 1
+            r = H_STACK_OVERFLOW
+            break
+        gas -= info.gas
+        if gas < 0:
+            r = H_OUT_OF_GAS
+            break
+        pc += 1
         if op == 0x00:
-            return H_STOP
+            r = H_STOP
+            break
         elif op == 0x01:
-            r = add(self, f)
+            add(self, f)
         elif op == 0x02:
-            r = mul(self, f)
+            mul(self, f)
         elif op == 0x03:
-            r = sub(self, f)
+            sub(self, f)
         elif op == 0x04:
-            r = div(self, f)
+            div(self, f)
         elif op == 0x05:
-            r = sdiv(self, f)
+            sdiv(self, f)
         elif op == 0x06:
-            r = mod(self, f)
+            mod(self, f)
         elif op == 0x07:
-            r = smod(self, f)
+            smod(self, f)
         elif op == 0x08:
-            r = addmod(self, f)
+            addmod(self, f)
         elif op == 0x09:
-            r = mulmod(self, f)
-        elif op == 0x0A:
-            r = exp(self, f)
+            mulmod(self, f)
         elif op == 0x0B:
-            r = signextend(self, f)
+            signextend(self, f)
         elif op == 0x10:
-            r = less_than(self, f)
+            less_than(self, f)
         elif op == 0x11:
-            r = greater_than(self, f)
+            greater_than(self, f)
         elif op == 0x12:
-            r = signed_less_than(self, f)
+            signed_less_than(self, f)
         elif op == 0x13:
-            r = signed_greater_than(self, f)
+            signed_greater_than(self, f)
         elif op == 0x14:
-            r = equal(self, f)
+            equal(self, f)
         elif op == 0x15:
-            r = is_zero(self, f)
+            is_zero(self, f)
         elif op == 0x16:
-            r = bitwise_and(self, f)
+            bitwise_and(self, f)
         elif op == 0x17:
-            r = bitwise_or(self, f)
+            bitwise_or(self, f)
         elif op == 0x18:
-            r = bitwise_xor(self, f)
+            bitwise_xor(self, f)
         elif op == 0x19:
-            r = bitwise_not(self, f)
+            bitwise_not(self, f)
         elif op == 0x1A:
-            r = get_byte(self, f)
+            get_byte(self, f)
         elif op == 0x1B:
-            r = bitwise_shl(self, f)
+            bitwise_shl(self, f)
         elif op == 0x1C:
-            r = bitwise_shr(self, f)
+            bitwise_shr(self, f)
         elif op == 0x1D:
-            r = bitwise_sar(self, f)
+            bitwise_sar(self, f)
         elif op == 0x1E:
-            r = count_leading_zeros(self, f)
-        elif op == 0x20:
-            r = keccak(self, f)
+            count_leading_zeros(self, f)
         elif op == 0x30:
-            r = address(self, f)
-        elif op == 0x31:
-            r = balance(self, f)
-        elif op == 0x32:
-            r = origin(self, f)
+            address(self, f)
         elif op == 0x33:
-            r = caller(self, f)
+            caller(self, f)
         elif op == 0x34:
-            r = callvalue(self, f)
+            callvalue(self, f)
         elif op == 0x35:
-            r = calldataload(self, f)
+            calldataload(self, f)
         elif op == 0x36:
-            r = calldatasize(self, f)
-        elif op == 0x37:
-            r = calldatacopy(self, f)
+            calldatasize(self, f)
         elif op == 0x38:
-            r = codesize(self, f)
-        elif op == 0x39:
-            r = codecopy(self, f)
-        elif op == 0x3A:
-            r = gasprice(self, f)
-        elif op == 0x3B:
-            r = extcodesize(self, f)
-        elif op == 0x3C:
-            r = extcodecopy(self, f)
+            codesize(self, f)
         elif op == 0x3D:
-            r = returndatasize(self, f)
-        elif op == 0x3E:
-            r = returndatacopy(self, f)
-        elif op == 0x3F:
-            r = extcodehash(self, f)
-        elif op == 0x40:
-            r = block_hash(self, f)
-        elif op == 0x41:
-            r = coinbase(self, f)
-        elif op == 0x42:
-            r = timestamp(self, f)
-        elif op == 0x43:
-            r = number(self, f)
-        elif op == 0x44:
-            r = prev_randao(self, f)
-        elif op == 0x45:
-            r = gas_limit(self, f)
-        elif op == 0x46:
-            r = chain_id(self, f)
-        elif op == 0x47:
-            r = self_balance(self, f)
-        elif op == 0x48:
-            r = base_fee(self, f)
-        elif op == 0x49:
-            r = blob_hash(self, f)
-        elif op == 0x4A:
-            r = blob_base_fee(self, f)
+            returndatasize(self, f)
         elif op == 0x50:
-            r = pop(self, f)
-        elif op == 0x51:
-            r = mload(self, f)
-        elif op == 0x52:
-            r = mstore(self, f)
-        elif op == 0x53:
-            r = mstore8(self, f)
-        elif op == 0x54:
-            r = sload(self, f)
-        elif op == 0x55:
-            r = sstore(self, f)
-        elif op == 0x56:
-            r = jump(self, f)
-        elif op == 0x57:
-            r = jumpi(self, f)
-        elif op == 0x58:
-            r = pc(self, f)
-        elif op == 0x59:
-            r = msize(self, f)
-        elif op == 0x5A:
-            r = gas(self, f)
+            pop(self, f)
         elif op == 0x5B:
-            r = 0          # JUMPDEST: static gas only
-        elif op == 0x5C:
-            r = tload(self, f)
-        elif op == 0x5D:
-            r = tstore(self, f)
-        elif op == 0x5E:
-            r = mcopy(self, f)
+            pass           # JUMPDEST: static gas only
         elif op == 0x5F:
-            r = push0(self, f)
+            push0(self, f)
         elif op in (0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67,
                     0x68, 0x69, 0x6A, 0x6B, 0x6C, 0x6D, 0x6E, 0x6F,
                     0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77,
                     0x78, 0x79, 0x7A, 0x7B, 0x7C, 0x7D, 0x7E, 0x7F):
-            r = push_n(self, f, op - 0x5F)
+            push_n(self, f, op - 0x5F, &pc)
         elif op in (0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87,
                     0x88, 0x89, 0x8A, 0x8B, 0x8C, 0x8D, 0x8E, 0x8F):
-            r = dup_n(self, f, op - 0x7F)
+            dup_n(self, f, op - 0x7F)
         elif op in (0x90, 0x91, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97,
                     0x98, 0x99, 0x9A, 0x9B, 0x9C, 0x9D, 0x9E, 0x9F):
-            r = swap_n(self, f, op - 0x8F)
-        elif op in (0xA0, 0xA1, 0xA2, 0xA3, 0xA4):
-            r = log_n(self, f, op - 0xA0)
-        elif op == 0xF0:
-            r = create(self, f, 0)
-        elif op == 0xF1:
-            r = call(self, f, OP_CALL)
-        elif op == 0xF2:
-            r = call(self, f, OP_CALLCODE)
-        elif op == 0xF3:
-            r = return_(self, f)
-        elif op == 0xF4:
-            r = call(self, f, OP_DELEGATECALL)
-        elif op == 0xF5:
-            r = create(self, f, 1)
-        elif op == 0xFA:
-            r = call(self, f, OP_STATICCALL)
-        elif op == 0xFD:
-            r = revert(self, f)
-        elif op == 0xFF:
-            r = selfdestruct(self, f)
+            swap_n(self, f, op - 0x8F)
+        elif op == 0x56:
+            r = jump(self, f, &pc)
+            if r:
+                break
+        elif op == 0x57:
+            r = jumpi(self, f, &pc)
+            if r:
+                break
+        elif op == 0x58:
+            pc_(self, f, pc)
         else:
-            return H_INVALID_OPCODE
-        if r:
-            return r
+            f.pc = pc
+            f.gas = gas
+            r = step(self, f, op)
+            pc = f.pc
+            gas = f.gas
+            if r:
+                break
+    f.pc = pc
+    f.gas = gas
+    return r
+
+
+cdef int step(Interpreter self, Frame *f, int op) except -1 nogil:
+    """The handlers that charge dynamic gas, read the pc or gas, or call out (``run``'s
+    other half; f.pc and f.gas are current)."""
+    if op == 0x0A:
+        return exp(self, f)
+    elif op == 0x20:
+        return keccak(self, f)
+    elif op == 0x31:
+        return balance(self, f)
+    elif op == 0x32:
+        return origin(self, f)
+    elif op == 0x37:
+        return calldatacopy(self, f)
+    elif op == 0x39:
+        return codecopy(self, f)
+    elif op == 0x3A:
+        return gasprice(self, f)
+    elif op == 0x3B:
+        return extcodesize(self, f)
+    elif op == 0x3C:
+        return extcodecopy(self, f)
+    elif op == 0x3E:
+        return returndatacopy(self, f)
+    elif op == 0x3F:
+        return extcodehash(self, f)
+    elif op == 0x40:
+        return block_hash(self, f)
+    elif op == 0x41:
+        return coinbase(self, f)
+    elif op == 0x42:
+        return timestamp(self, f)
+    elif op == 0x43:
+        return number(self, f)
+    elif op == 0x44:
+        return prev_randao(self, f)
+    elif op == 0x45:
+        return gas_limit(self, f)
+    elif op == 0x46:
+        return chain_id(self, f)
+    elif op == 0x47:
+        return self_balance(self, f)
+    elif op == 0x48:
+        return base_fee(self, f)
+    elif op == 0x49:
+        return blob_hash(self, f)
+    elif op == 0x4A:
+        return blob_base_fee(self, f)
+    elif op == 0x51:
+        return mload(self, f)
+    elif op == 0x52:
+        return mstore(self, f)
+    elif op == 0x53:
+        return mstore8(self, f)
+    elif op == 0x54:
+        return sload(self, f)
+    elif op == 0x55:
+        return sstore(self, f)
+    elif op == 0x59:
+        return msize(self, f)
+    elif op == 0x5A:
+        return gas(self, f)
+    elif op == 0x5C:
+        return tload(self, f)
+    elif op == 0x5D:
+        return tstore(self, f)
+    elif op == 0x5E:
+        return mcopy(self, f)
+    elif op in (0xA0, 0xA1, 0xA2, 0xA3, 0xA4):
+        return log_n(self, f, op - 0xA0)
+    elif op == 0xF0:
+        return create(self, f, 0)
+    elif op == 0xF1:
+        return call(self, f, OP_CALL)
+    elif op == 0xF2:
+        return call(self, f, OP_CALLCODE)
+    elif op == 0xF3:
+        return return_(self, f)
+    elif op == 0xF4:
+        return call(self, f, OP_DELEGATECALL)
+    elif op == 0xF5:
+        return create(self, f, 1)
+    elif op == 0xFA:
+        return call(self, f, OP_STATICCALL)
+    elif op == 0xFD:
+        return revert(self, f)
+    elif op == 0xFF:
+        return selfdestruct(self, f)
+    return H_INVALID_OPCODE
 
 
 # --------------------------------------------------------------------------------------
@@ -1256,34 +1283,35 @@ cdef int sstore(Interpreter self, Frame *f) except -1 nogil:
     return 0
 
 
-cdef inline int jump_to(Interpreter self, Frame *f, const u256 *dest) noexcept nogil:
+cdef inline int jump_to(Interpreter self, Frame *f, const u256 *dest, uint64_t *pc
+                        ) noexcept nogil:
     cdef uint64_t d
     if not u256_fits_u64(dest) or dest.w[0] >= f.code_size or f.jumpdests == NULL:
         return H_INVALID_JUMP
     d = dest.w[0]
     if not (f.jumpdests[d >> 3] >> (d & 7)) & 1:
         return H_INVALID_JUMP
-    f.pc = d
+    pc[0] = d
     return 0
 
 
-cdef int jump(Interpreter self, Frame *f) noexcept nogil:
+cdef inline int jump(Interpreter self, Frame *f, uint64_t *pc) noexcept nogil:
     """JUMP (0x56): to a JUMPDEST."""
     f.sp -= 1
-    return jump_to(self, f, &f.stack[f.sp])
+    return jump_to(self, f, &f.stack[f.sp], pc)
 
 
-cdef int jumpi(Interpreter self, Frame *f) noexcept nogil:
+cdef inline int jumpi(Interpreter self, Frame *f, uint64_t *pc) noexcept nogil:
     """JUMPI (0x57): to a JUMPDEST if the condition is not zero."""
     f.sp -= 2
     if u256_is_zero(&f.stack[f.sp]):
         return 0
-    return jump_to(self, f, &f.stack[f.sp + 1])
+    return jump_to(self, f, &f.stack[f.sp + 1], pc)
 
 
-cdef int pc(Interpreter self, Frame *f) noexcept nogil:
-    """PC (0x58)."""
-    u256_set_u64(&f.stack[f.sp], f.pc - 1)
+cdef inline int pc_(Interpreter self, Frame *f, uint64_t pc) noexcept nogil:
+    """PC (0x58): the offset of this instruction (``pc`` is already past it)."""
+    u256_set_u64(&f.stack[f.sp], pc - 1)
     f.sp += 1
     return 0
 
@@ -1342,18 +1370,32 @@ cdef inline int push0(Interpreter self, Frame *f) noexcept nogil:
     return 0
 
 
-cdef inline int push_n(Interpreter self, Frame *f, int n) noexcept nogil:
+cdef inline int push_n(Interpreter self, Frame *f, int n, uint64_t *pc) noexcept nogil:
     """PUSH1..PUSH32 (0x60..0x7F): immediates past the code end read as zero."""
     cdef uint8_t buf[32]
-    cdef uint64_t avail
-    if f.pc + n <= f.code_size:
-        u256_from_be_n(&f.stack[f.sp], f.code + f.pc, n)
+    cdef uint64_t avail, x
+    cdef const uint8_t *p
+    cdef u256 *w
+    cdef int i
+    if pc[0] + n <= f.code_size:
+        if n <= 8:                  # the common PUSH1..PUSH8: one limb
+            p = f.code + pc[0]
+            x = 0
+            for i in range(n):
+                x = (x << 8) | p[i]
+            w = &f.stack[f.sp]
+            w.w[0] = x
+            w.w[1] = 0
+            w.w[2] = 0
+            w.w[3] = 0
+        else:
+            u256_from_be_n(&f.stack[f.sp], f.code + pc[0], n)
     else:
-        avail = f.code_size - f.pc if f.pc < f.code_size else 0
+        avail = f.code_size - pc[0] if pc[0] < f.code_size else 0
         memset(buf, 0, 32)
-        memcpy(buf, f.code + f.pc, avail)
+        memcpy(buf, f.code + pc[0], avail)
         u256_from_be_n(&f.stack[f.sp], buf, n)
-    f.pc += n
+    pc[0] += n
     f.sp += 1
     return 0
 
