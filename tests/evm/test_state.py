@@ -458,6 +458,35 @@ class StateMachine(RuleBasedStateMachine):
         self.model.accts[a][3][s] = v
         self.in_tx = True
 
+    def original(self, a, s):
+        if a in self.model.created:
+            return 0
+        y = self.model.tx_start.get(a)
+        return y[3].get(s, 0) if y else 0
+
+    @rule(a=st.sampled_from(ADDRS), s=st.sampled_from(SLOTS), v=VALUES)
+    def sstore_fused(self, a, s, v):
+        """The interpreter's SSTORE: sstore_prepare then sstore_known."""
+        if a not in self.model.accts:
+            return
+        warm, orig, cur = self.state._test_sstore_prepare(a, s)
+        assert warm == ((a, s) in self.model.warm_s)
+        assert cur == self.model.accts[a][3].get(s, 0)
+        assert orig == self.original(a, s)
+        self.state._test_sstore_known(a, s, cur, v)
+        self.model.warm_s.add((a, s))
+        self.model.accts[a][3][s] = v
+        self.in_tx = True
+
+    @rule(a=st.sampled_from(ADDRS), s=st.sampled_from(SLOTS))
+    def sload_warm(self, a, s):
+        warm, value = self.state._test_sload_warm(a, s)
+        assert warm == ((a, s) in self.model.warm_s)
+        x = self.model.accts.get(a)
+        assert value == (x[3].get(s, 0) if x else 0)
+        self.model.warm_s.add((a, s))
+        self.in_tx = True
+
     @rule(a=st.sampled_from(ADDRS), s=st.sampled_from(SLOTS), v=VALUES)
     def tstore(self, a, s, v):
         self.state._test_tstore(a, s, v)
@@ -551,12 +580,7 @@ class StateMachine(RuleBasedStateMachine):
             for s in SLOTS:
                 assert self.state.get_storage(a, s) == (x[3].get(s, 0) if x else 0)
                 assert self.state._test_tload(a, s) == self.model.transient.get((a, s), 0)
-                if a in self.model.created:
-                    orig = 0
-                else:
-                    y = self.model.tx_start.get(a)
-                    orig = y[3].get(s, 0) if y else 0
-                assert self.state._test_original(a, s) == orig
+                assert self.state._test_original(a, s) == self.original(a, s)
             assert self.state._test_created_in_tx(a) == (a in self.model.created)
             if not self.backend_storage:
                 assert self.state._test_has_storage(a) == bool(x and any(x[3].values()))
@@ -967,3 +991,41 @@ def test_deleted_never_existing_accounts_leave_nothing():
     s._test_commit_tx()
     assert s.dump() == {}
     assert s.export_snapshot().to_bytes() == State().export_snapshot().to_bytes()
+
+
+def test_fused_sstore_and_sload_match_the_separate_calls():
+    s = State()
+    s.set_account(A, nonce=1, storage={1: 10})
+    assert s._test_sload_warm(A, 1) == (False, 10)
+    assert s._test_sload_warm(A, 1) == (True, 10)
+    assert s._test_sstore_prepare(A, 2) == (False, 0, 0)
+    s._test_sstore_known(A, 2, 0, 7)
+    assert s._test_sstore_prepare(A, 1) == (True, 10, 10)
+    s._test_sstore_known(A, 1, 10, 11)
+    assert s._test_sstore_prepare(A, 1) == (True, 10, 11)
+    assert s._test_original(A, 2) == 0 and s.get_storage(A, 2) == 7
+    assert s._test_has_storage(A)
+    s._test_discard_tx()
+    assert s.get_storage(A, 1) == 10 and s.get_storage(A, 2) == 0
+    assert s._test_sload_warm(A, 1) == (False, 10)   # warmth was discarded too
+
+
+def test_sstore_known_without_prepare_records_the_original():
+    s = State()
+    s.set_account(A, nonce=1, storage={1: 10})
+    s._test_sstore_known(A, 1, 10, 12)
+    assert s._test_original(A, 1) == 10 and s.get_storage(A, 1) == 12
+
+
+def test_sstore_known_after_an_incarnation_change_uses_the_new_one():
+    s = State()
+    s.set_account(A, nonce=1, storage={1: 10})
+    assert s._test_sstore_prepare(A, 1) == (False, 10, 10)
+    s._test_create_account(A)                        # not what an SSTORE does; must stay right
+    s._test_sstore_known(A, 1, 0, 5)
+    assert s.get_storage(A, 1) == 5
+    cp = s._test_checkpoint()
+    assert s._test_sstore_prepare(A, 1) == (True, 0, 5)
+    s._test_revert(cp)
+    s._test_sstore_known(A, 1, 5, 6)
+    assert s.get_storage(A, 1) == 6

@@ -90,6 +90,12 @@ cdef class State:
     cdef jentry_t *journal
     cdef Py_ssize_t jlen
     cdef Py_ssize_t jcap
+    # the slot key of the last sstore_prepare (its hash and the account's incarnation), reused
+    # by sstore_known; invalidated by anything that can change an incarnation
+    cdef uint8_t pkey[56]
+    cdef uint64_t phash
+    cdef uint64_t pinc
+    cdef bint pvalid
 
     cdef acct_t *_find_acct(self, const uint8_t *addr) except NULL nogil
     cdef acct_t *_acct_top(self, const uint8_t *addr, int *was_present) except NULL nogil
@@ -180,3 +186,20 @@ cdef class State:
     cdef void revert(self, Py_ssize_t cp) noexcept nogil
     cdef int commit_tx(self) except -1 nogil
     cdef void discard_tx(self) noexcept nogil
+
+    # --- added later: declared last so that the vtable offsets of the methods above stay put ---
+    # Fused calls for the interpreter's SLOAD/SSTORE (one hash of the slot key each):
+    cdef int sload_warm(self, const uint8_t *addr, const u256 *key, u256 *out) except -1 nogil
+        # = warm_slot + sload: *out = the value; returns 1 if the slot was already warm, else 0
+    cdef int sstore_prepare(self, const uint8_t *addr, const u256 *key, u256 *original,
+                            u256 *current) except -1 nogil
+        # = get_original + sload + warm_slot: fills the EIP-2200 original and current values,
+        # warms the slot; returns 1 if it was already warm, else 0
+    cdef int sstore_known(self, const uint8_t *addr, const u256 *key, const u256 *current,
+                          const u256 *value) except -1 nogil
+        # = sstore, given `current` (the slot's present value, as sstore_prepare returned it);
+        # reuses sstore_prepare's work when called right after it for the same slot
+    cdef int _slot_read(self, const uint8_t *k, uint64_t h, uint64_t inc, u256 *out) except -1 nogil
+    cdef int _slot_write(self, const uint8_t *addr, const uint8_t *k, uint64_t h, uint64_t inc,
+                         const u256 *current, const u256 *value) except -1 nogil
+    cdef int _warm_slot_h(self, const uint8_t *k, uint64_t h) except -1 nogil

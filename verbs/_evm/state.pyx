@@ -53,6 +53,7 @@ cdef extern from "state_tables.h" nogil:
     int vt_remove(vtable *t, const uint8_t *key)
     void vt_clear(vtable *t)
     int vt_copy(vtable *dst, const vtable *src)
+    int vt_eq(const uint8_t *a, const uint8_t *b, size_t n)
     int vt_compact(vtable *t)
 
     void skey_make(uint8_t *out, const uint8_t *addr, const u256 *key)
@@ -1024,12 +1025,14 @@ cdef class State:
     cdef int _sload_inc(self, const uint8_t *addr, uint64_t inc, const u256 *key,
                         u256 *out) except -1 nogil:
         cdef uint8_t k[56]
-        cdef uint64_t h
+        skey_make(k, addr, key)
+        return self._slot_read(k, vt_hash(k, SKEY_LEN), inc, out)
+
+    cdef int _slot_read(self, const uint8_t *k, uint64_t h, uint64_t inc, u256 *out) except -1 nogil:
+        """The value of slot key `k` (hash `h`) in incarnation `inc`."""
         cdef layer_t *l = self.top
         cdef uint8_t *e
         cdef slot_t *s
-        skey_make(k, addr, key)
-        h = vt_hash(k, SKEY_LEN)
         while l != NULL:
             e = vt_find_h(&l.slots, k, h)
             if e != NULL:
@@ -1044,6 +1047,41 @@ cdef class State:
             u256_zero(out)
             return 0
         return self._fetch_slot(k, out)
+
+    cdef int _slot_write(self, const uint8_t *addr, const uint8_t *k, uint64_t h, uint64_t inc,
+                         const u256 *current, const u256 *value) except -1 nogil:
+        """Write `value` (journaled) over `current` in the top layer."""
+        cdef uint8_t *e
+        cdef int created = 0
+        cdef jentry_t *j
+        cdef slot_t *s
+        cdef acct_t *a
+        if u256_is_zero(current) != u256_is_zero(value):
+            a = self._acct_journaled(addr)     # storage does not "touch" (EIP-161)
+            a.nz += -1 if u256_is_zero(value) else 1
+        e = vt_insert_h(&self.top.slots, k, h, &created)
+        if e == NULL:
+            _raise_oom()
+        s = <slot_t *>vt_val(&self.top.slots, e)
+        j = self._jpush(J_SLOT)
+        memcpy(j.key, k, SKEY_LEN)
+        j.was_present = not created
+        j.u.slot = s[0]
+        s.inc = inc
+        s.value = value[0]
+        return 0
+
+    cdef int _warm_slot_h(self, const uint8_t *k, uint64_t h) except -1 nogil:
+        """Warm slot key `k` (journaled); 1 if it was already warm."""
+        cdef int created = 0
+        cdef jentry_t *j
+        if vt_insert_h(&self.warm_slots, k, h, &created) == NULL:
+            _raise_oom()
+        if not created:
+            return 1
+        j = self._jpush(J_WARM_SLOT)
+        memcpy(j.key, k, SKEY_LEN)
+        return 0
 
     cdef int _fetch_account(self, const uint8_t *addr) except -1 with gil:
         cdef bytes a = PyBytes_FromStringAndSize(<const char *>addr, 20)
@@ -1108,6 +1146,7 @@ cdef class State:
         cdef acct_t *a = self._acct_top(addr, &wp)
         cdef layer_t *l
         cdef uint64_t h
+        self.pvalid = False
         if not self.has_backend and a.inc == 0 and a.nz == 0:
             # Nothing below to shadow (no Backend, no lower layer knows the address) and no
             # storage entry that could resurface (incarnation 0, all of its slots zero): drop the
@@ -1132,7 +1171,7 @@ cdef class State:
             if self.journal[i].kind == J_ACCT:
                 _code_decref(self.journal[i].u.acct.code)
         self.jlen = 0
-        if self.jcap > 65536:
+        if self.jcap > (1 << 20):      # keep up to 1M entries (~136 MB) between transactions
             free(self.journal)
             self.journal = NULL
             self.jcap = 0
@@ -1232,6 +1271,7 @@ cdef class State:
 
     cdef int create_account(self, const uint8_t *addr) except -1 nogil:
         cdef acct_t *a = self._acct_for_write(addr)
+        self.pvalid = False
         a.status = ACC_LIVE
         a.nonce = 0
         _code_decref(a.code)
@@ -1277,32 +1317,74 @@ cdef class State:
         cdef uint64_t h
         cdef uint8_t *e
         cdef int created = 0
-        cdef jentry_t *j
-        cdef slot_t *s
-        cdef acct_t *a
-        self._sload_inc(addr, inc, key, &cur)
         skey_make(k, addr, key)
         h = vt_hash(k, SKEY_LEN)
+        self._slot_read(k, h, inc, &cur)
         if vt_find(&self.created, addr) == NULL:
             e = vt_insert_h(&self.originals, k, h, &created)
             if e == NULL:
                 _raise_oom()
             if created:
                 (<u256 *>vt_val(&self.originals, e))[0] = cur
-        if u256_is_zero(&cur) != u256_is_zero(value):
-            a = self._acct_journaled(addr)     # storage does not "touch" (EIP-161)
-            a.nz += -1 if u256_is_zero(value) else 1
-        e = vt_insert_h(&self.top.slots, k, h, &created)
-        if e == NULL:
-            _raise_oom()
-        s = <slot_t *>vt_val(&self.top.slots, e)
-        j = self._jpush(J_SLOT)
-        memcpy(j.key, k, SKEY_LEN)
-        j.was_present = not created
-        j.u.slot = s[0]
-        s.inc = inc
-        s.value = value[0]
-        return 0
+        return self._slot_write(addr, k, h, inc, &cur, value)
+
+    cdef int sload_warm(self, const uint8_t *addr, const u256 *key, u256 *out) except -1 nogil:
+        cdef uint64_t inc = self._find_acct(addr).inc
+        cdef uint8_t k[56]
+        cdef uint64_t h
+        skey_make(k, addr, key)
+        h = vt_hash(k, SKEY_LEN)
+        self._slot_read(k, h, inc, out)
+        return self._warm_slot_h(k, h)
+
+    cdef int sstore_prepare(self, const uint8_t *addr, const u256 *key, u256 *original,
+                            u256 *current) except -1 nogil:
+        cdef uint64_t inc = self._find_acct(addr).inc
+        cdef uint64_t h
+        cdef uint8_t *e
+        cdef int created = 0
+        cdef int was_warm
+        skey_make(self.pkey, addr, key)
+        h = vt_hash(self.pkey, SKEY_LEN)
+        self.pvalid = False
+        self._slot_read(self.pkey, h, inc, current)
+        was_warm = self._warm_slot_h(self.pkey, h)
+        if vt_find(&self.created, addr) != NULL:
+            u256_zero(original)
+        else:
+            # the first access in the transaction fixes the original (EIP-2200) value
+            e = vt_insert_h(&self.originals, self.pkey, h, &created)
+            if e == NULL:
+                _raise_oom()
+            if created:
+                (<u256 *>vt_val(&self.originals, e))[0] = current[0]
+            original[0] = (<u256 *>vt_val(&self.originals, e))[0]
+        self.phash = h
+        self.pinc = inc
+        self.pvalid = True
+        return was_warm
+
+    cdef int sstore_known(self, const uint8_t *addr, const u256 *key, const u256 *current,
+                          const u256 *value) except -1 nogil:
+        cdef uint8_t k[56]
+        cdef uint64_t h
+        cdef uint64_t inc
+        cdef uint8_t *e
+        cdef int created = 0
+        skey_make(k, addr, key)
+        if self.pvalid and vt_eq(k, self.pkey, SKEY_LEN):
+            h = self.phash
+            inc = self.pinc
+        else:
+            inc = self._find_acct(addr).inc
+            h = vt_hash(k, SKEY_LEN)
+            if vt_find(&self.created, addr) == NULL:
+                e = vt_insert_h(&self.originals, k, h, &created)
+                if e == NULL:
+                    _raise_oom()
+                if created:
+                    (<u256 *>vt_val(&self.originals, e))[0] = current[0]
+        return self._slot_write(addr, k, h, inc, current, value)
 
     cdef int get_original(self, const uint8_t *addr, const u256 *key, u256 *out) except -1 nogil:
         cdef uint8_t k[56]
@@ -1393,6 +1475,7 @@ cdef class State:
         cdef vtable *t
         if cp < 0:
             cp = 0
+        self.pvalid = False
         while self.jlen > cp:
             self.jlen -= 1
             j = &self.journal[self.jlen]
@@ -1504,6 +1587,7 @@ cdef class State:
                 _to_u256(value, &v, "storage value")
                 items.append((key, value))
         self._check_no_tx("set_account")
+        self.pvalid = False
         if len(code):
             c = _code_intern(<const uint8_t *>PyBytes_AS_STRING(code), len(code))
         rec = self._acct_top(a, &wp)
@@ -1681,6 +1765,25 @@ cdef class State:
         _to_u256(slot, &k, "slot")
         _to_u256(value, &v, "value")
         self.sstore(_addr(address), &k, &v)
+
+    def _test_sload_warm(self, address, slot) -> tuple:
+        cdef u256 k, v
+        _to_u256(slot, &k, "slot")
+        cdef int warm = self.sload_warm(_addr(address), &k, &v)
+        return bool(warm), _from_u256(&v)
+
+    def _test_sstore_prepare(self, address, slot) -> tuple:
+        cdef u256 k, o, c
+        _to_u256(slot, &k, "slot")
+        cdef int warm = self.sstore_prepare(_addr(address), &k, &o, &c)
+        return bool(warm), _from_u256(&o), _from_u256(&c)
+
+    def _test_sstore_known(self, address, slot, current, value):
+        cdef u256 k, c, v
+        _to_u256(slot, &k, "slot")
+        _to_u256(current, &c, "current")
+        _to_u256(value, &v, "value")
+        self.sstore_known(_addr(address), &k, &c, &v)
 
     def _test_original(self, address, slot) -> int:
         cdef u256 k, v

@@ -236,11 +236,14 @@ static inline int vt_copy(vtable *dst, const vtable *src) {
     return 0;
 }
 
-/* Empty the table; large tables give their memory back. */
+/* Empty the table, keeping its memory for the next transaction (no regrowth, no page faults)
+ * unless it was mostly empty: a large table used at under 1/8 gives its memory back, so that
+ * one big transaction does not make every later one clear a big table. */
 static inline void vt_clear(vtable *t) {
-    if (t->cap > 1024) {
+    if (t->count == 0) return;
+    if (t->cap > 1024 && t->count * 8 < t->cap) {
         vt_free(t);
-    } else if (t->count) {
+    } else {
         memset(t->data, 0, t->cap * t->esize);
         t->count = 0;
     }
