@@ -1839,6 +1839,31 @@ cdef class State:
                 self.sload(a, &k, &v)
         return _from_u256(&v)
 
+    def _test_opcode_loop(self, address, Py_ssize_t nslots, Py_ssize_t n, Py_ssize_t per_tx,
+                          bint fused):
+        """Run `n` SSTOREs the way the interpreter does (original, current, warmth, then the
+        write: fused calls, or the separate ones), committing every `per_tx` (rough timing)."""
+        cdef u256 k, v, o, c
+        cdef const uint8_t *a = _addr(address)
+        cdef Py_ssize_t i
+        with nogil:
+            for i in range(n):
+                u256_zero(&k)
+                k.w[0] = <uint64_t>(i % nslots)
+                u256_zero(&v)
+                v.w[0] = <uint64_t>(i + 1)
+                if fused:
+                    self.sstore_prepare(a, &k, &o, &c)
+                    self.sstore_known(a, &k, &c, &v)
+                else:
+                    self.get_original(a, &k, &o)
+                    self.sload(a, &k, &c)
+                    self.warm_slot(a, &k)
+                    self.sstore(a, &k, &v)
+                if (i + 1) % per_tx == 0:
+                    self.commit_tx()
+            self.commit_tx()
+
     def _test_sstore_loop(self, address, Py_ssize_t nslots, Py_ssize_t n, Py_ssize_t per_tx):
         """Run `n` sstores over `nslots` slots (value i + 1) without the GIL, committing a
         transaction every `per_tx` sstores (for rough timing)."""
