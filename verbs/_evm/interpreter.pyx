@@ -459,8 +459,9 @@ cdef int call_precompile(Interpreter self, int address, Message *m, Frame *f) ex
 
 cdef int run(Interpreter self, Frame *f) except -1 nogil:
     """The loop: the generic checks from the opcode table, then the handler.  The pc and the
-    gas live in locals; the handlers of ``step`` (those that charge gas, read the pc or call
-    out) see them in the frame, written back around the call."""
+    gas live in locals: the handlers that charge dynamic gas (MLOAD, MSTORE, KECCAK256 here,
+    the rest in ``step``: those that read the pc or gas or call out too) see them in the
+    frame, written back around the call."""
     cdef const OpInfo *ops = self.sched.ops
     cdef const OpInfo *info
     cdef const uint8_t *code = f.code
@@ -569,6 +570,17 @@ cdef int run(Interpreter self, Frame *f) except -1 nogil:
         elif op in (0x90, 0x91, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97,
                     0x98, 0x99, 0x9A, 0x9B, 0x9C, 0x9D, 0x9E, 0x9F):
             swap_n(self, f, op - 0x8F)
+        elif op == 0x20 or op == 0x51 or op == 0x52:
+            f.gas = gas             # memory expansion and hashing gas
+            if op == 0x52:
+                r = mstore(self, f)
+            elif op == 0x51:
+                r = mload(self, f)
+            else:
+                r = keccak(self, f)
+            gas = f.gas
+            if r:
+                break
         elif op == 0x56:
             r = jump(self, f, &pc)
             if r:
@@ -597,8 +609,6 @@ cdef int step(Interpreter self, Frame *f, int op) except -1 nogil:
     other half; f.pc and f.gas are current)."""
     if op == 0x0A:
         return exp(self, f)
-    elif op == 0x20:
-        return keccak(self, f)
     elif op == 0x31:
         return balance(self, f)
     elif op == 0x32:
@@ -639,10 +649,6 @@ cdef int step(Interpreter self, Frame *f, int op) except -1 nogil:
         return blob_hash(self, f)
     elif op == 0x4A:
         return blob_base_fee(self, f)
-    elif op == 0x51:
-        return mload(self, f)
-    elif op == 0x52:
-        return mstore(self, f)
     elif op == 0x53:
         return mstore8(self, f)
     elif op == 0x54:
@@ -894,7 +900,7 @@ cdef inline int count_leading_zeros(Interpreter self, Frame *f) noexcept nogil:
     return 0
 
 
-cdef int keccak(Interpreter self, Frame *f) except -1 nogil:
+cdef inline int keccak(Interpreter self, Frame *f) noexcept nogil:
     """KECCAK256 (0x20): hash of memory[offset:offset+size]."""
     cdef u256 *a = &f.stack[f.sp - 1]
     cdef uint64_t o, n, end
@@ -1189,7 +1195,7 @@ cdef inline int pop(Interpreter self, Frame *f) noexcept nogil:
     return 0
 
 
-cdef int mload(Interpreter self, Frame *f) noexcept nogil:
+cdef inline int mload(Interpreter self, Frame *f) noexcept nogil:
     """MLOAD (0x51)."""
     cdef u256 *a = &f.stack[f.sp - 1]
     cdef u256 size
@@ -1203,7 +1209,7 @@ cdef int mload(Interpreter self, Frame *f) noexcept nogil:
     return 0
 
 
-cdef int mstore(Interpreter self, Frame *f) noexcept nogil:
+cdef inline int mstore(Interpreter self, Frame *f) noexcept nogil:
     """MSTORE (0x52)."""
     cdef u256 *a = &f.stack[f.sp - 1]
     cdef u256 size
