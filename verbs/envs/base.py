@@ -123,6 +123,8 @@ class BaseEnv:
         self._step = 0
         self._fork = fork
         self._cache_backend = None
+        # call/execute go straight to the EVM unless a subclass hooks _run (the fork env)
+        self._plain_run = type(self)._run is BaseEnv._run
 
         backend = _backend
         if cache is not None:
@@ -327,7 +329,7 @@ class BaseEnv:
             encoded_args = _as_bytes(encoded_args, "encoded_args")
         if type(value) is not int or value < 0 or value >> 256:
             value = _as_uint(value, "value")
-        if type(self)._run is BaseEnv._run:
+        if self._plain_run:
             try:
                 result = self._transact(sender, contract_address, encoded_args, value, commit)
             except _core.InvalidTransaction as exc:
@@ -346,7 +348,7 @@ class BaseEnv:
                 result, f"{'Call' if not commit else 'Execute'} of 0x{contract_address.hex()} "
                 f"from 0x{sender.hex()}"
             )
-        return bytes(result.output), self._logs(result), result.gas_used
+        return result.output, self._logs(result) if result.logs else [], result.gas_used
 
     # ------------------------------------------------------------------ queue and blocks
     def submit_transaction(
@@ -444,7 +446,8 @@ class BaseEnv:
                 continue
             if result.success:
                 self._last_events.append(  # = Event(True, selector, logs, step, sequence)
-                    _tuple_new(Event, (True, selector, self._logs(result), step, sequence))
+                    _tuple_new(Event, (True, selector,
+                                       self._logs(result) if result.logs else [], step, sequence))
                 )
             else:
                 self._last_events.append(Event(False, selector, [], step, sequence))
