@@ -99,6 +99,13 @@ cdef struct Frame:
     Message *msg
 
 
+# A remembered keccak256 of 64 bytes (Solidity's mapping slots: keccak256(key . slot)).
+cdef struct KeccakMemo:
+    uint8_t valid
+    uint8_t data[64]
+    uint8_t hash[32]
+
+
 cdef struct LogRec:
     uint8_t address[20]
     int n_topics
@@ -124,6 +131,7 @@ cdef class Interpreter:
     cdef object blob_hashes         # bytes backing tx.blob_hashes
     cdef object run_precompile      # precompiles.run_precompile
     cdef int max_depth              # the deepest frame used since reset_tx
+    cdef KeccakMemo *kmemo          # KMEMO_SIZE entries, direct-mapped (NULL until needed)
 
     cdef int execute(self, Message *m, Outcome *o) except -1 nogil
     cdef int reset_tx(self) except -1

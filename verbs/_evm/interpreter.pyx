@@ -18,6 +18,8 @@ from libc.stdint cimport uint8_t, int64_t, uint64_t, UINT64_MAX
 from libc.string cimport memcpy, memset, memmove, memcmp
 from libc.stdlib cimport malloc, realloc, free, calloc
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING, PyBytes_GET_SIZE
+from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
+from cpython.ref cimport Py_INCREF
 
 from verbs._evm.u256 cimport (
     u256, u256_zero, u256_set_u64, u256_is_zero, u256_eq, u256_fits_u64, u256_from_be,
@@ -43,6 +45,7 @@ HALT_NAMES = (
 # 3 * 2**25 + 2**41 gas at 1 GiB).
 cdef enum:
     MEM_LIMIT = 1 << 30
+    KMEMO_BITS = 10                # 1024 remembered 64-byte hashes (~100 KB)
     KEEP_BUFFER = 1 << 20          # pooled frame buffers above this are freed between txs
     OP_CALL = 0xF1
     OP_CALLCODE = 0xF2
@@ -280,6 +283,7 @@ cdef class Interpreter:
             free(self.frames)
         free(self.logs)
         free(self.log_data)
+        free(self.kmemo)
 
     cdef int reset_tx(self) except -1:
         cdef int i
@@ -310,11 +314,15 @@ cdef class Interpreter:
     cdef list take_logs(self):
         cdef size_t i
         cdef LogRec *r
+        cdef int t
         out = []
         for i in range(self.n_logs):
             r = &self.logs[i]
-            topics = tuple(PyBytes_FromStringAndSize(<char *>r.topics[t], 32)
-                           for t in range(r.n_topics))
+            topics = PyTuple_New(r.n_topics)
+            for t in range(r.n_topics):
+                b = PyBytes_FromStringAndSize(<char *>r.topics[t], 32)
+                Py_INCREF(b)
+                PyTuple_SET_ITEM(topics, t, b)
             out.append((PyBytes_FromStringAndSize(<char *>r.address, 20), topics,
                         PyBytes_FromStringAndSize(<char *>self.log_data + r.data_off,
                                                   r.data_size)))
@@ -911,10 +919,39 @@ cdef inline int keccak(Interpreter self, Frame *f) noexcept nogil:
         return H_OUT_OF_GAS
     if mem_charge(f, end, self.sched.memory_word):
         return H_OUT_OF_GAS
-    c_keccak256(f.mem + o, n, h)
+    if n == 64:
+        keccak64(self, f.mem + o, h)
+    else:
+        c_keccak256(f.mem + o, n, h)
     u256_from_be(a - 1, h)
     f.sp -= 1
     return 0
+
+
+cdef inline void keccak64(Interpreter self, const uint8_t *p, uint8_t *h) noexcept nogil:
+    """keccak256 of 64 bytes, remembered: contracts hash the same mapping slots
+    (keccak256(key . slot)) again and again.  A direct-mapped memo; a pure function, so a
+    hit is exact."""
+    cdef uint64_t x = 0, w
+    cdef int i
+    cdef KeccakMemo *e
+    if self.kmemo == NULL:
+        self.kmemo = <KeccakMemo *>calloc(1 << KMEMO_BITS, sizeof(KeccakMemo))
+        if self.kmemo == NULL:
+            c_keccak256(p, 64, h)
+            return
+    for i in range(8):
+        memcpy(&w, p + 8 * i, 8)
+        x ^= w * (2 * <uint64_t>i + 1)
+    x *= <uint64_t>0x9E3779B97F4A7C15
+    e = &self.kmemo[x >> (64 - KMEMO_BITS)]
+    if e.valid and memcmp(e.data, p, 64) == 0:
+        memcpy(h, e.hash, 32)
+        return
+    c_keccak256(p, 64, h)
+    e.valid = 1
+    memcpy(e.data, p, 64)
+    memcpy(e.hash, h, 32)
 
 
 # --------------------------------------------------------------------------------------
