@@ -118,8 +118,14 @@ class BaseEnv:
         self._block_interval = int(_as_uint(block_interval, "block_interval"))
         self._real_fees = bool(real_fees)
         self._queue: typing.List[PendingTransaction] = []
-        self._last_events: typing.List[Event] = []
-        self._event_history: typing.List[Event] = []
+        # Events are recorded compactly, as plain tuples of bytes and ints (which the garbage
+        # collector stops tracking): (success, selector, ((address, topics, data), ...), step,
+        # sequence).  Event and Log objects are built when read, once (a long history of
+        # container objects made every full collection slow).
+        self._last_raw: typing.List[tuple] = []
+        self._last_events: typing.Optional[typing.List[Event]] = None  # built from _last_raw
+        self._history_raw: typing.List[tuple] = []
+        self._event_history: typing.List[Event] = []  # built from a prefix of _history_raw
         self._step = 0
         self._fork = fork
         self._cache_backend = None
@@ -424,38 +430,40 @@ class BaseEnv:
         consistent and usable.
         """
         self._advance_block()
-        self._event_history.extend(self._last_events)
-        self._last_events = []
+        if self._last_events is not None and len(self._event_history) == len(self._history_raw):
+            self._event_history.extend(self._last_events)  # keep the Events already built
+        self._history_raw.extend(self._last_raw)
+        self._last_raw = events = []
+        self._last_events = None
         queue, self._queue = self._queue, []
         ordered = type(self)._order(self._rng, queue)
         failures: typing.List[RevertError] = []
         step = self._step
+        transact = self._transact
         for sequence, ptx in enumerate(ordered):
-            selector = ptx.data[:4]
+            sender, to, data, checked, fee, nonce, value = ptx
+            selector = data[:4]
             try:
-                result = self._transact(ptx.sender, ptx.to, ptx.data, ptx.value, True,
-                                        ptx.nonce, ptx.gas_priority_fee)
+                result = transact(sender, to, data, value, True, nonce, fee)
             except _core.InvalidTransaction as exc:
-                self._last_events.append(Event(False, selector, [], step, sequence))
-                if ptx.checked:
+                events.append((False, selector, (), step, sequence))
+                if checked:
                     failures.append(RevertError(
                         f"Transaction {sequence} of step {step} (selector 0x{selector.hex()}) "
-                        f"from 0x{ptx.sender.hex()} is invalid ({exc.kind}): {exc}",
+                        f"from 0x{sender.hex()} is invalid ({exc.kind}): {exc}",
                         halt="invalid_transaction",
                     ))
                 continue
             if result.success:
-                self._last_events.append(  # = Event(True, selector, logs, step, sequence)
-                    _tuple_new(Event, (True, selector,
-                                       self._logs(result) if result.logs else [], step, sequence))
-                )
+                logs = result.logs
+                events.append((True, selector, tuple(logs) if logs else (), step, sequence))
             else:
-                self._last_events.append(Event(False, selector, [], step, sequence))
-                if ptx.checked:
+                events.append((False, selector, (), step, sequence))
+                if checked:
                     failures.append(self._failure(
                         result,
                         f"Transaction {sequence} of step {step} (selector 0x{selector.hex()}) "
-                        f"from 0x{ptx.sender.hex()} to 0x{ptx.to.hex()}",
+                        f"from 0x{sender.hex()} to 0x{to.hex()}",
                     ))
         self._step += 1
         if failures:
@@ -467,13 +475,34 @@ class BaseEnv:
             raise RevertError(message, data=first.data, reason=first.reason,
                               halt=first.halt, failures=failures)
 
+    @staticmethod
+    def _events(raw) -> typing.List[Event]:
+        """Event records (with Log objects) from compact ones."""
+        out = []
+        for success, selector, logs, step, sequence in raw:
+            if logs:
+                built = []
+                for address, topics, data in logs:
+                    log = _tuple_new(Log, (address, data))  # = Log(address, topics, data)
+                    log.topics = topics
+                    built.append(log)
+            else:
+                built = []
+            out.append(_tuple_new(Event, (success, selector, built, step, sequence)))
+        return out
+
     def get_last_events(self) -> typing.List[Event]:
         """The events of the last processed block."""
+        if self._last_events is None:
+            self._last_events = self._events(self._last_raw)
         return list(self._last_events)
 
     def get_event_history(self) -> typing.List[Event]:
         """The events of every block before the last one (as the original: the last block's
         events join the history when the next block is processed)."""
+        built = len(self._event_history)
+        if built < len(self._history_raw):
+            self._event_history.extend(self._events(self._history_raw[built:]))
         return list(self._event_history)
 
     # ------------------------------------------------------------------ snapshots and caches
