@@ -21,6 +21,9 @@ from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING, PyBytes
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
 from cpython.ref cimport Py_INCREF
 
+cdef extern from "Python.h":
+    void PyObject_GC_UnTrack(object op)
+
 from verbs._evm.u256 cimport (
     u256, u256_zero, u256_set_u64, u256_is_zero, u256_eq, u256_fits_u64, u256_from_be,
     u256_to_be, u256_from_be_n, u256_exp_byte_len, u256_lt, u256_gt, u256_slt, u256_sgt,
@@ -323,9 +326,13 @@ cdef class Interpreter:
                 b = PyBytes_FromStringAndSize(<char *>r.topics[t], 32)
                 Py_INCREF(b)
                 PyTuple_SET_ITEM(topics, t, b)
-            out.append((PyBytes_FromStringAndSize(<char *>r.address, 20), topics,
-                        PyBytes_FromStringAndSize(<char *>self.log_data + r.data_off,
-                                                  r.data_size)))
+            log = (PyBytes_FromStringAndSize(<char *>r.address, 20), topics,
+                   PyBytes_FromStringAndSize(<char *>self.log_data + r.data_off, r.data_size))
+            # tuples of bytes cannot be in a cycle: untracked now, as the GC would do later
+            # (simulations keep every log; tracked, they slow every full collection down)
+            PyObject_GC_UnTrack(topics)
+            PyObject_GC_UnTrack(log)
+            out.append(log)
         return out
 
     cdef int execute(self, Message *m, Outcome *o) except -1 nogil:
