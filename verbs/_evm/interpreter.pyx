@@ -1287,13 +1287,12 @@ cdef int sload(Interpreter self, Frame *f) except -1 nogil:
     """SLOAD (0x54, EIP-2929 warm/cold slot)."""
     cdef u256 *a = &f.stack[f.sp - 1]
     cdef int64_t cost
-    if self.state.warm_slot(f.msg.target, a):
+    if self.state.sload_warm(f.msg.target, a, a):     # the value replaces the key
         cost = self.sched.warm_access
     else:
         cost = self.sched.cold_sload
     if charge(f, cost):
         return H_OUT_OF_GAS
-    self.state.sload(f.msg.target, a, a)
     return 0
 
 
@@ -1307,9 +1306,7 @@ cdef int sstore(Interpreter self, Frame *f) except -1 nogil:
     f.sp -= 2
     if f.gas <= s.sstore_sentry:
         return H_OUT_OF_GAS
-    self.state.get_original(f.msg.target, key, &original)
-    self.state.sload(f.msg.target, key, &current)
-    if not self.state.warm_slot(f.msg.target, key):
+    if not self.state.sstore_prepare(f.msg.target, key, &original, &current):
         cost += s.cold_sload
     if u256_eq(&original, &current) and not u256_eq(&current, new):
         cost += s.sstore_set if u256_is_zero(&original) else s.sstore_reset
@@ -1329,7 +1326,7 @@ cdef int sstore(Interpreter self, Frame *f) except -1 nogil:
         return H_OUT_OF_GAS
     if f.msg.is_static:
         return H_STATIC_VIOLATION
-    self.state.sstore(f.msg.target, key, new)
+    self.state.sstore_known(f.msg.target, key, &current, new)
     return 0
 
 
