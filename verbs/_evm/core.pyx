@@ -25,6 +25,9 @@ from verbs._evm.interpreter import HALT_NAMES, contract_address
 cdef extern from "Python.h":
     int _PyLong_Sign(object v)
     size_t _PyLong_NumBits(object v) except? <size_t>-1
+    long long PyLong_AsLongLongAndOverflow(object v, int *overflow) except? -1
+
+cdef tuple _HALT_NAMES = HALT_NAMES
 
 __all__ = ["EVM", "Tx", "Result", "InvalidTransaction", "Rules"]
 
@@ -236,6 +239,17 @@ cdef inline int int_to_u256(u256 *r, object v) except -1:
     return 0
 
 
+cdef inline int64_t clamp_i64(object v) except? -1:
+    """An int as int64, saturated at the int64 limits (gas limits compare the same)."""
+    cdef int overflow = 0
+    cdef long long x = PyLong_AsLongLongAndOverflow(v, &overflow)
+    if overflow > 0:
+        return 0x7FFFFFFFFFFFFFFF
+    if overflow < 0:
+        return -0x7FFFFFFFFFFFFFFF - 1
+    return x
+
+
 cdef inline object u256_to_int(const u256 *a):
     cdef uint8_t buf[32]
     if u256_fits_u64(a):
@@ -261,7 +275,7 @@ cdef class EVM:
     cdef readonly object number, timestamp, coinbase, gas_limit, base_fee, prevrandao
     cdef readonly object difficulty, excess_blob_gas, blob_base_fee
     # what _validate hands to _process
-    cdef int64_t _v_intrinsic, _v_floor
+    cdef int64_t _v_intrinsic, _v_floor, _v_gas
     cdef uint64_t _v_acct_nonce
     cdef object _v_gas_price, _v_blob_fee
 
@@ -476,13 +490,14 @@ cdef class EVM:
         cdef bytes data = tx.data
         cdef const uint8_t *d = P(data)
         cdef Py_ssize_t size = PyBytes_GET_SIZE(data), i
-        cdef int64_t zeros = 0, nonzero, tokens, intrinsic, floor
+        cdef int64_t zeros = 0, nonzero, tokens, intrinsic, floor, g
         cdef bint create = tx.to is None
         if t < 0 or t > 4 or not (s.tx_types >> t) & 1:
             raise InvalidTransaction(f"TYPE_{t}_TX_PRE_FORK",
                                      f"type {t} transactions are not valid in {self.fork}")
         sender = tx.sender
         gas = tx.gas_limit
+        g = clamp_i64(gas)        # every bound it is compared with below is < 2**62
         # calculate_intrinsic_cost
         for i in range(size):
             zeros += d[i] == 0
@@ -494,35 +509,43 @@ cdef class EVM:
         if t >= 1:
             for _, keys in tx.access_list:
                 intrinsic += s.tx_access_list_address + len(keys) * s.tx_access_list_storage_key
-        auths = tx.authorization_list or () if t == 4 else ()
-        intrinsic += s.auth_empty_account * len(auths)
+        if t == 4:
+            auths = tx.authorization_list or ()
+            intrinsic += s.auth_empty_account * len(auths)
         floor = tokens * s.tx_floor_token + s.tx_base if s.tx_floor_token else 0
         # validate_transaction
-        if gas < intrinsic:
+        if g < intrinsic:
             raise InvalidTransaction("INTRINSIC_GAS_TOO_LOW",
                                      f"gas limit {gas} < intrinsic gas {intrinsic}")
-        if gas < floor:
+        if g < floor:
             raise InvalidTransaction("INTRINSIC_GAS_BELOW_FLOOR_GAS_COST",
                                      f"gas limit {gas} < calldata floor {floor}")
         self.state.get_nonce(P(sender), &acct_nonce)
-        nonce = acct_nonce if tx.nonce is None else tx.nonce
-        if nonce >= U64_MAX:
-            raise InvalidTransaction("NONCE_IS_MAX", f"nonce {nonce} >= 2**64 - 1")
+        tx_nonce = tx.nonce
+        if tx_nonce is None:      # the account's nonce
+            if acct_nonce == 0xFFFFFFFFFFFFFFFF:
+                raise InvalidTransaction("NONCE_IS_MAX", f"nonce {acct_nonce} >= 2**64 - 1")
+        else:
+            nonce = tx_nonce
+            if nonce >= U64_MAX:
+                raise InvalidTransaction("NONCE_IS_MAX", f"nonce {nonce} >= 2**64 - 1")
         if create and size > s.max_initcode_size:
             raise InvalidTransaction("INITCODE_SIZE_EXCEEDED",
                                      f"initcode of {size} bytes > {s.max_initcode_size}")
-        if s.tx_gas_cap and gas > s.tx_gas_cap:
+        if s.tx_gas_cap and <uint64_t>g > s.tx_gas_cap:     # g >= intrinsic > 0 here
             raise InvalidTransaction("GAS_LIMIT_EXCEEDS_MAXIMUM",
                                      f"gas limit {gas} > cap {s.tx_gas_cap} (EIP-7825)")
         # check_transaction
         if s.block_gas_limit_binds and gas > self.gas_limit:
             raise InvalidTransaction("GAS_ALLOWANCE_EXCEEDED",
                                      f"gas limit {gas} > block gas limit {self.gas_limit}")
-        blob_hashes = (tx.blob_hashes or ()) if t == 3 else ()
-        blob_gas = s.blob_gas_per_blob * len(blob_hashes)
-        if t == 3 and blob_gas > s.blob_gas_per_blob * s.blob_max:
-            raise InvalidTransaction("TYPE_3_TX_MAX_BLOB_GAS_ALLOWANCE_EXCEEDED",
-                                     f"{len(blob_hashes)} blobs > {s.blob_max} per block")
+        blob_gas = 0
+        if t == 3:
+            blob_hashes = tx.blob_hashes or ()
+            blob_gas = s.blob_gas_per_blob * len(blob_hashes)
+            if blob_gas > s.blob_gas_per_blob * s.blob_max:
+                raise InvalidTransaction("TYPE_3_TX_MAX_BLOB_GAS_ALLOWANCE_EXCEEDED",
+                                         f"{len(blob_hashes)} blobs > {s.blob_max} per block")
         base_fee = self.base_fee
         if t >= 2:
             max_fee = base_fee if tx.max_fee_per_gas is None else int(tx.max_fee_per_gas)
@@ -531,7 +554,7 @@ cdef class EVM:
             if max_fee < max_prio:
                 raise InvalidTransaction("PRIORITY_GREATER_THAN_MAX_FEE_PER_GAS",
                                          f"priority fee {max_prio} > max fee {max_fee}")
-            if max_fee < base_fee and s.charge_fees:
+            if s.charge_fees and max_fee < base_fee:
                 raise InvalidTransaction("INSUFFICIENT_MAX_FEE_PER_GAS",
                                          f"max fee {max_fee} < base fee {base_fee}")
             gas_price = (min(max_prio, max_fee - base_fee) + base_fee) if max_fee >= base_fee \
@@ -539,7 +562,7 @@ cdef class EVM:
             max_gas_fee = gas * max_fee if max_fee else 0
         else:
             price = base_fee if tx.gas_price is None else int(tx.gas_price)
-            if price < base_fee and s.charge_fees:
+            if s.charge_fees and price < base_fee:
                 raise InvalidTransaction("INSUFFICIENT_MAX_FEE_PER_GAS",
                                          f"gas price {price} < base fee {base_fee}")
             gas_price = price
@@ -567,7 +590,7 @@ cdef class EVM:
         if t == 4 and not auths:
             raise InvalidTransaction("TYPE_4_EMPTY_AUTHORIZATION_LIST",
                                      "empty authorization list")
-        if s.check_nonce:
+        if s.check_nonce and tx_nonce is not None:
             if acct_nonce > nonce:
                 raise InvalidTransaction("NONCE_MISMATCH_TOO_LOW",
                                          f"nonce {nonce} < account nonce {acct_nonce}")
@@ -575,10 +598,13 @@ cdef class EVM:
                 raise InvalidTransaction("NONCE_MISMATCH_TOO_HIGH",
                                          f"nonce {nonce} > account nonce {acct_nonce}")
         value = tx.value
-        need = (max_gas_fee if (s.check_balance and s.charge_fees) else 0) + value
-        if max_gas_fee and max_gas_fee > U256_MAX and s.check_balance and s.charge_fees:
-            raise InvalidTransaction("GASLIMIT_PRICE_PRODUCT_OVERFLOW",
-                                     "gas limit * gas price overflows 256 bits")
+        if s.check_balance and s.charge_fees:
+            if max_gas_fee and max_gas_fee > U256_MAX:
+                raise InvalidTransaction("GASLIMIT_PRICE_PRODUCT_OVERFLOW",
+                                         "gas limit * gas price overflows 256 bits")
+            need = max_gas_fee + value
+        else:
+            need = value
         if need:
             self.state.get_balance(P(sender), &bal)
             balance = u256_to_int(&bal)
@@ -591,6 +617,7 @@ cdef class EVM:
                 raise InvalidTransaction("SENDER_NOT_EOA", "the sender has code (EIP-3607)")
         self._v_intrinsic = intrinsic
         self._v_floor = floor
+        self._v_gas = g
         self._v_acct_nonce = acct_nonce
         self._v_gas_price = gas_price
         self._v_blob_fee = blob_gas * blob_price if blob_gas else 0
@@ -614,6 +641,8 @@ cdef class EVM:
         cdef bint charge = s.charge_fees
         cdef int t = tx.tx_type
         cdef bint success
+        cdef int64_t g = self._v_gas, auth_refund = 0, used, refund_c, gas_used_c
+        cdef bint small_gas = g <= (<int64_t>1 << 62)     # gas arithmetic exact in int64
         gas_price = self._v_gas_price
         to = tx.to
         gas = tx.gas_limit
@@ -657,10 +686,9 @@ cdef class EVM:
         memset(&m, 0, sizeof(Message))
         memcpy(m.caller, P(sender), 20)
         int_to_u256(&m.value, value)
-        m.gas = min(gas - intrinsic, INT64_MAX)
+        m.gas = g - intrinsic if small_gas else min(gas - intrinsic, INT64_MAX)
         m.depth = 0
         m.should_transfer_value = 1
-        auth_refund = 0
         if to is None:
             target = contract_address(sender, acct_nonce)
             it.warm_account(P(target))
@@ -705,13 +733,21 @@ cdef class EVM:
         success = o.halt < H_REVERT
         r = Result.__new__(Result)
         r.success = success
-        r.halt = HALT_NAMES[o.halt]
+        r.halt = _HALT_NAMES[o.halt]
         r.output = PyBytes_FromStringAndSize(<const char *>o.output, o.output_size) \
             if o.output_size else b""
-        # refunds (EIP-3529) and the calldata floor (EIP-7623)
-        used_before_refund = gas - o.gas_left
-        refund = min(used_before_refund // s.refund_quotient, auth_refund + it.refund)
-        gas_used = max(used_before_refund - refund, self._v_floor)
+        # refunds (EIP-3529) and the calldata floor (EIP-7623); in Python ints only for gas
+        # limits beyond 2**62 (simulation rules allow them)
+        if small_gas:
+            used = g - o.gas_left
+            refund_c = min(used // s.refund_quotient, auth_refund + it.refund)
+            gas_used_c = max(used - refund_c, self._v_floor)
+            refund = refund_c
+            gas_used = gas_used_c
+        else:
+            used_before_refund = gas - o.gas_left
+            refund = min(used_before_refund // s.refund_quotient, auth_refund + it.refund)
+            gas_used = max(used_before_refund - refund, self._v_floor)
         if charge:
             int_to_u256(&w, (gas - gas_used) * gas_price)
             st.add_balance(P(sender), &w)
