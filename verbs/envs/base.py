@@ -146,6 +146,7 @@ class BaseEnv:
             backend=backend,
             snapshot=snapshot.state if snapshot is not None else None,
         )
+        self._transact_fields = self._evm.transact_fields
         if snapshot is not None:
             self._evm.set_block(**snapshot.block)
             self._step = snapshot.step
@@ -230,10 +231,9 @@ class BaseEnv:
         """``evm.transact(self._tx(...), commit)`` without building the Tx."""
         if self._real_fees:
             gas_limit, gas_price, max_fee, tip = self._fees(priority_fee)
-            return self._evm.transact_fields(sender, to, data, value, gas_limit, commit, nonce,
-                                             gas_price, max_fee, tip)
-        return self._evm.transact_fields(sender, to, data, value, SIM_GAS_LIMIT, commit, nonce,
-                                         0)
+            return self._transact_fields(sender, to, data, value, gas_limit, commit, nonce,
+                                         gas_price, max_fee, tip)
+        return self._transact_fields(sender, to, data, value, SIM_GAS_LIMIT, commit, nonce, 0)
 
     def _run(self, tx, commit: bool, what: str):
         try:
@@ -402,13 +402,27 @@ class BaseEnv:
     def submit_transactions(self, transactions: typing.Iterable[TransactionLike]) -> None:
         """Queue several transactions: 7-tuples ``(sender, to, args, checked, fee, nonce,
         value)`` as the original, or 4-tuples ``(sender, to, args, checked)``."""
+        queue = self._queue
         for i, tx in enumerate(transactions):
-            if not isinstance(tx, (tuple, list)) or len(tx) not in (4, 7):
+            n = len(tx) if isinstance(tx, (tuple, list)) else 0
+            if n == 7:
+                sender, to, data, checked, fee, nonce, value = tx
+            elif n == 4:
+                sender, to, data, checked = tx
+                fee = nonce = value = None
+            else:
                 raise ValueError(
                     f"transaction {i} must be a 4- or 7-tuple "
                     f"(sender, transact_to, encoded_args, checked[, fee, nonce, value])"
                 )
-            self.submit_transaction(*tx)
+            if (type(sender) is bytes and len(sender) == 20 and type(to) is bytes
+                    and len(to) == 20 and type(data) is bytes
+                    and fee is None and nonce is None and value is None):
+                # already normal (abi's Function.transaction): what submit_transaction queues
+                queue.append(_tuple_new(PendingTransaction,
+                                        (sender, to, data, bool(checked), None, None, 0)))
+            else:
+                self.submit_transaction(sender, to, data, checked, fee, nonce, value)
 
     def _advance_block(self) -> None:
         prevrandao = self._rng.bytes(32)
