@@ -124,6 +124,25 @@ cdef class Tx:
         return (_tx_from_fields, tuple(getattr(self, k) for k in _TX_FIELDS))
 
 
+cdef int _check_tx_fields(Tx tx) except -1:
+    """The C code reads 20 bytes at every address and len(data) bytes of data; Tx's attributes
+    are public (settable to any bytes or None) and Tx.__new__/_as_tx bypass __init__, so check
+    the lengths here, once per transaction, before any of them reaches P()."""
+    cdef object a = tx.sender
+    if type(a) is not bytes or PyBytes_GET_SIZE(a) != 20:
+        raise ValueError(f"tx.sender must be 20 bytes, not {a!r}")
+    a = tx.to
+    if a is not None and (type(a) is not bytes or PyBytes_GET_SIZE(a) != 20):
+        raise ValueError(f"tx.to must be 20 bytes or None, not {a!r}")
+    if tx.data is None:
+        raise TypeError("tx.data must be bytes, not None")
+    if tx.tx_type >= 1 and tx.access_list:
+        for a, _ in tx.access_list:
+            if type(a) is not bytes or PyBytes_GET_SIZE(a) != 20:
+                raise ValueError(f"access list address must be 20 bytes, not {a!r}")
+    return 0
+
+
 def _as_tx(tx):
     """A Tx from any object with a Tx's attributes."""
     if isinstance(tx, Tx):
@@ -430,7 +449,8 @@ cdef class EVM:
             tx = _as_tx(tx)
         return self._transact(<Tx>tx, False)
 
-    def transact_fields(self, bytes sender, to, bytes data, value=0, gas_limit=16_000_000,
+    def transact_fields(self, bytes sender not None, to, bytes data not None, value=0,
+                        gas_limit=16_000_000,
                         bint commit=True, nonce=None, gas_price=None, max_fee_per_gas=None,
                         max_priority_fee_per_gas=None):
         """``transact(Tx(sender, to, data, value, gas_limit, nonce, gas_price, max_fee_per_gas,
@@ -458,6 +478,7 @@ cdef class EVM:
 
     cdef object _transact(self, Tx tx, bint commit):
         cdef Result result
+        _check_tx_fields(tx)
         try:
             self._validate(tx)
         except InvalidTransaction:

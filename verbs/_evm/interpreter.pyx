@@ -1467,6 +1467,7 @@ cdef int log_n(Interpreter self, Frame *f, int n_topics) except -1 nogil:
     cdef u256 *a = &f.stack[f.sp - 1]
     cdef uint64_t o, n, end
     cdef LogRec *rec
+    cdef size_t ncap
     cdef int i
     f.sp -= 2 + n_topics
     if region(a, a - 1, &o, &n, &end):
@@ -1478,12 +1479,13 @@ cdef int log_n(Interpreter self, Frame *f, int n_topics) except -1 nogil:
     if f.msg.is_static:
         return H_STATIC_VIOLATION
     if self.n_logs == self.logs_cap:
-        self.logs_cap = self.logs_cap * 2 if self.logs_cap else 16
-        rec = <LogRec *>realloc(self.logs, self.logs_cap * sizeof(LogRec))
+        ncap = self.logs_cap * 2 if self.logs_cap else 16
+        rec = <LogRec *>realloc(self.logs, ncap * sizeof(LogRec))
         if rec == NULL:
             with gil:
                 raise MemoryError("logs")
         self.logs = rec
+        self.logs_cap = ncap       # only once the buffer has that size
     if buf_reserve(&self.log_data, &self.log_data_cap, self.log_data_size + n) != 0:
         with gil:
             raise MemoryError("log data")
@@ -1801,6 +1803,8 @@ def run_code(code, *, fork="Osaka", int64_t gas=1_000_000, calldata=b"", value=0
     cdef bytes code_b = bytes(code), data_b = bytes(calldata)
     cdef bytes addr_b = bytes(address), caller_b = bytes(caller)
     cdef bytes vb = int(value).to_bytes(32, "big")
+    if not 0 <= depth <= DEPTH_LIMIT:       # frames[] has DEPTH_LIMIT + 2 entries
+        raise ValueError(f"depth must be in [0, {DEPTH_LIMIT}], not {depth}")
     fill_schedule(&it.sched, fork_id(fork), None, None)
     it.block.number = 1
     it.block.gas_limit = 30_000_000

@@ -212,12 +212,16 @@ cdef int _merge_into(layer_t *out, layer_t **chain, Py_ssize_t n) noexcept nogil
     cdef acct_t *a
     cdef slot_t *s
     cdef uint64_t want
-    if vt_copy(&out.accts, &chain[0].accts) or vt_copy(&out.slots, &chain[0].slots):
+    if vt_copy(&out.accts, &chain[0].accts):
         return -1
+    # take the copied records' code references before anything can fail: on failure the caller
+    # releases `out`, which drops one reference per record
     for i in range(out.accts.cap):
         e = vt_entry(&out.accts, i)
         if vt_hashof(e):
             _code_incref((<acct_t *>vt_val(&out.accts, e)).code)
+    if vt_copy(&out.slots, &chain[0].slots):
+        return -1
     for d in range(1, n):
         l = chain[d]
         for i in range(l.accts.cap):
@@ -1241,10 +1245,12 @@ cdef class State:
 
     cdef int set_code(self, const uint8_t *addr, const uint8_t *data, size_t size) except -1 nogil:
         cdef Code *c = NULL
-        cdef acct_t *a
+        # the record first: _acct_for_write may ask the Backend and raise, and a Code interned
+        # before it would then never be released (interning touches only CODE_TABLE, so `a`
+        # stays valid; `data` is copied or matched before the old code is released below)
+        cdef acct_t *a = self._acct_for_write(addr)
         if size:
             c = _code_intern(data, size)
-        a = self._acct_for_write(addr)
         a.status = ACC_LIVE
         _code_decref(a.code)
         a.code = c
@@ -1525,13 +1531,17 @@ cdef class State:
 
     cdef int commit_tx(self) except -1 nogil:
         cdef size_t i
+        cdef Py_ssize_t k
         cdef uint8_t *e
         cdef acct_t *a
+        cdef jentry_t *j
         cdef uint8_t addr[20]
+        cdef int deleted = 0
         for i in range(self.destructed.cap):
             e = vt_entry(&self.destructed, i)
             if vt_hashof(e):
                 self._delete_account(vt_key(e))
+                deleted = 1
         for i in range(self.touched.cap):
             e = vt_entry(&self.touched, i)
             if vt_hashof(e):
@@ -1540,6 +1550,25 @@ cdef class State:
                 if (a.status == ACC_LIVE and a.nonce == 0 and a.code == NULL
                         and u256_is_zero(&a.balance)):
                     self._delete_account(addr)
+                    deleted = 1
+        if deleted:
+            # Storage this transaction wrote under an incarnation its account no longer has (the
+            # account was deleted above, or created and deleted) can never be read again: drop
+            # it from the top layer now instead of at the next flattening, so that a long run of
+            # create-and-selfdestruct transactions does not grow the top layer without bound.
+            # (Removing a stale top entry cannot unshadow a lower one: the account's current
+            # incarnation is fresh, so no lower entry carries it.)
+            for k in range(self.jlen):
+                j = &self.journal[k]
+                if j.kind != J_SLOT:
+                    continue
+                e = vt_find(&self.top.slots, j.key)
+                if e == NULL:
+                    continue
+                memcpy(addr, j.key, 20)
+                a = self._find_acct(addr)
+                if (<slot_t *>vt_val(&self.top.slots, e)).inc != a.inc:
+                    vt_remove_entry(&self.top.slots, e)
         self._journal_clear()
         self._clear_tx_sets()
         return 0
@@ -1588,9 +1617,9 @@ cdef class State:
                 items.append((key, value))
         self._check_no_tx("set_account")
         self.pvalid = False
+        rec = self._acct_top(a, &wp)       # may ask the Backend and raise: before interning
         if len(code):
             c = _code_intern(<const uint8_t *>PyBytes_AS_STRING(code), len(code))
-        rec = self._acct_top(a, &wp)
         rec.status = ACC_LIVE
         rec.nonce = n
         rec.balance = bal
