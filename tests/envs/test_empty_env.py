@@ -223,3 +223,17 @@ def test_gas_priority_orders_by_fee_then_nonce():
     selectors = [e.selector for e in env.get_last_events()]
     assert selectors == [b"\x00\x00\x00\x02", b"\x00\x00\x00\x04", b"\x00\x00\x00\x01",
                          b"\x00\x00\x00\x03"]
+
+
+@pytest.mark.parametrize("fork", ["Cancun", "Prague", "Osaka"])
+def test_real_fees_charge_gas_within_the_fork_tx_gas_cap(fork, test_contract):
+    abi_json, bytecode = test_contract
+    env = envs.EmptyEnvRandom(1, fork=fork, real_fees=True)
+    env.evm.set_block(base_fee=7, gas_limit=36_000_000)
+    admin = utils.int_to_address(99)
+    env.create_account(admin, 10**18)
+    a = abi.get_abi("T", abi_json)
+    address = a.constructor.deploy(env, admin, bytecode, [INITIAL_VALUE])
+    before = env.get_balance(admin)
+    _, _, gas = a.setValue.execute(env, admin, address, [5])
+    assert env.get_balance(admin) == before - gas * 7

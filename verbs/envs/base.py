@@ -9,6 +9,7 @@ import typing
 import numpy as np
 
 from verbs._evm import core as _core
+from verbs._evm.forks import schedule
 from verbs.envs.errors import RevertError
 from verbs.envs.events import Event, Log
 from verbs.envs.snapshot import Snapshot
@@ -117,6 +118,7 @@ class BaseEnv:
         self._rng = np.random.default_rng(seed)
         self._block_interval = int(_as_uint(block_interval, "block_interval"))
         self._real_fees = bool(real_fees)
+        self._tx_gas_cap = schedule(fork)["tx_gas_cap"]  # 0: no cap in this fork
         self._queue: typing.List[PendingTransaction] = []
         # Events are recorded compactly, as plain tuples of bytes and ints (which the garbage
         # collector stops tracking): (success, selector, ((address, topics, data), ...), step,
@@ -210,11 +212,15 @@ class BaseEnv:
     # ------------------------------------------------------------------ direct execution
     def _fees(self, priority_fee: typing.Optional[int] = None):
         """(gas_limit, gas_price, max_fee_per_gas, max_priority_fee_per_gas) of an env
-        transaction: all the gas it may want at price 0, or with real fees the block's limit
-        (capped at 30M) at the base fee plus the priority fee (type 2)."""
+        transaction: all the gas it may want at price 0, or with real fees the block's gas
+        limit, capped at 30M and at the fork's per-transaction cap (EIP-7825 from Osaka), at
+        the base fee plus the priority fee (type 2)."""
         if self._real_fees:
             tip = priority_fee or 0
-            return min(self._evm.gas_limit, 30_000_000), None, self._evm.base_fee + tip, tip
+            limit = min(self._evm.gas_limit, 30_000_000)
+            if self._tx_gas_cap:
+                limit = min(limit, self._tx_gas_cap)
+            return limit, None, self._evm.base_fee + tip, tip
         return SIM_GAS_LIMIT, 0, None, None
 
     def _tx(self, sender: bytes, to: typing.Optional[bytes], data: bytes, value: int,
