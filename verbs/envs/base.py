@@ -13,6 +13,7 @@ from verbs._evm.forks import schedule
 from verbs.envs.errors import RevertError
 from verbs.envs.events import Event, Log
 from verbs.envs.snapshot import Snapshot
+from verbs.types import Transaction
 from verbs.utils import to_address
 
 #: Seconds between simulated blocks (as the original verbs).
@@ -26,18 +27,8 @@ ZERO_ADDRESS_BALANCE = 10_000 * 10**18
 _ZERO20 = b"\x00" * 20
 _tuple_new = tuple.__new__
 
-TransactionLike = typing.Union[
-    typing.Tuple[bytes, bytes, bytes, bool],
-    typing.Tuple[
-        bytes,
-        bytes,
-        bytes,
-        bool,
-        typing.Optional[int],
-        typing.Optional[int],
-        typing.Optional[int],
-    ],
-]
+#: What ``submit_transactions`` takes: the original's 7-tuples or the 4-tuples its docstring shows.
+TransactionLike = typing.Union[typing.Tuple[bytes, bytes, bytes, bool], Transaction]
 
 
 class PendingTransaction(typing.NamedTuple):
