@@ -24,7 +24,6 @@ SIM_GAS_LIMIT = 1 << 53
 #: The zero address starts with 10,000 ETH in a fresh environment, as in the original.
 ZERO_ADDRESS_BALANCE = 10_000 * 10**18
 
-_ZERO20 = b"\x00" * 20
 _tuple_new = tuple.__new__
 
 #: What ``submit_transactions`` takes: the original's 7-tuples or the 4-tuples its docstring shows.
