@@ -80,12 +80,12 @@ cdef class State:
     cdef bint has_backend
     # per-transaction sets and tables (cleared by commit_tx/discard_tx)
     cdef vtable warm_accts        # address
-    cdef vtable warm_slots        # address + slot
+    cdef vtable warm_slots        # address + slot -> txslot_t: warmth (EIP-2929) and the original
+                                  # value (EIP-2200; recorded at the first sstore) in one record
     cdef vtable created           # address (EIP-6780)
     cdef vtable destructed        # address
     cdef vtable touched           # address (EIP-161)
     cdef vtable transient         # address + slot -> u256 (EIP-1153)
-    cdef vtable originals         # address + slot -> u256 (EIP-2200; recorded at the first sstore)
     cdef vtable blockhashes       # number (8 bytes) -> 32 bytes (a cache of Backend answers)
     cdef jentry_t *journal
     cdef Py_ssize_t jlen

@@ -37,6 +37,11 @@ cdef extern from "state_tables.h" nogil:
     int SKEY_LEN
     int SKEY_SLOT_OFF
     int J_ACCT, J_SLOT, J_TRANSIENT, J_WARM_ACCT, J_WARM_SLOT, J_CREATED, J_DESTRUCT, J_TOUCH
+    ctypedef struct txslot_t:
+        u256 original
+        uint64_t flags
+    uint64_t TS_WARM, TS_ORIG
+    txslot_t *txs_get(vtable *t, const uint8_t *k, uint64_t h)
 
     uint64_t vt_hash(const uint8_t *k, size_t n)
     void vt_init(vtable *t, uint32_t ksize, uint32_t vsize)
@@ -55,6 +60,8 @@ cdef extern from "state_tables.h" nogil:
     int vt_copy(vtable *dst, const vtable *src)
     int vt_eq(const uint8_t *a, const uint8_t *b, size_t n)
     int vt_compact(vtable *t)
+    void *vt_mem_grow(void *p, size_t old_bytes, size_t new_bytes)
+    void vt_mem_free(void *p, size_t bytes)
 
     void skey_make(uint8_t *out, const uint8_t *addr, const u256 *key)
     void layer_incref(layer_t *l)
@@ -898,12 +905,11 @@ cdef class State:
         self.jlen = 0
         self.jcap = 0
         vt_init(&self.warm_accts, ADDR_LEN, 0)
-        vt_init(&self.warm_slots, SKEY_LEN, 0)
+        vt_init(&self.warm_slots, SKEY_LEN, sizeof(txslot_t))
         vt_init(&self.created, ADDR_LEN, 0)
         vt_init(&self.destructed, ADDR_LEN, 0)
         vt_init(&self.touched, ADDR_LEN, 0)
         vt_init(&self.transient, SKEY_LEN, sizeof(u256))
-        vt_init(&self.originals, SKEY_LEN, sizeof(u256))
         vt_init(&self.blockhashes, 8, 32)
         if snapshot is not None and not isinstance(snapshot, Snapshot):
             raise TypeError(f"snapshot must be a Snapshot, not {type(snapshot).__name__}")
@@ -924,15 +930,15 @@ cdef class State:
 
     def __dealloc__(self):
         self._journal_clear()
-        free(self.journal)
+        vt_mem_free(self.journal, <size_t>self.jcap * sizeof(jentry_t))
         self.journal = NULL
+        self.jcap = 0
         vt_free(&self.warm_accts)
         vt_free(&self.warm_slots)
         vt_free(&self.created)
         vt_free(&self.destructed)
         vt_free(&self.touched)
         vt_free(&self.transient)
-        vt_free(&self.originals)
         vt_free(&self.blockhashes)
         if self.top != NULL:
             _layer_release(self.top)
@@ -1003,7 +1009,8 @@ cdef class State:
         cdef jentry_t *nj
         if self.jlen == self.jcap:
             ncap = self.jcap * 2 if self.jcap else 64
-            nj = <jentry_t *>realloc(self.journal, ncap * sizeof(jentry_t))
+            nj = <jentry_t *>vt_mem_grow(self.journal, <size_t>self.jcap * sizeof(jentry_t),
+                                         <size_t>ncap * sizeof(jentry_t))
             if nj == NULL:
                 _raise_oom()
             self.journal = nj
@@ -1077,12 +1084,13 @@ cdef class State:
 
     cdef int _warm_slot_h(self, const uint8_t *k, uint64_t h) except -1 nogil:
         """Warm slot key `k` (journaled); 1 if it was already warm."""
-        cdef int created = 0
         cdef jentry_t *j
-        if vt_insert_h(&self.warm_slots, k, h, &created) == NULL:
+        cdef txslot_t *s = txs_get(&self.warm_slots, k, h)
+        if s == NULL:
             _raise_oom()
-        if not created:
+        if s.flags & TS_WARM:
             return 1
+        s.flags |= TS_WARM
         j = self._jpush(J_WARM_SLOT)
         memcpy(j.key, k, SKEY_LEN)
         return 0
@@ -1176,7 +1184,7 @@ cdef class State:
                 _code_decref(self.journal[i].u.acct.code)
         self.jlen = 0
         if self.jcap > (1 << 20):      # keep up to 1M entries (~136 MB) between transactions
-            free(self.journal)
+            vt_mem_free(self.journal, <size_t>self.jcap * sizeof(jentry_t))
             self.journal = NULL
             self.jcap = 0
 
@@ -1187,7 +1195,6 @@ cdef class State:
         vt_clear(&self.destructed)
         vt_clear(&self.touched)
         vt_clear(&self.transient)
-        vt_clear(&self.originals)
 
     # --- accounts --------------------------------------------------------------------------------
 
@@ -1321,17 +1328,17 @@ cdef class State:
         cdef u256 cur
         cdef uint8_t k[56]
         cdef uint64_t h
-        cdef uint8_t *e
-        cdef int created = 0
+        cdef txslot_t *s
         skey_make(k, addr, key)
         h = vt_hash(k, SKEY_LEN)
         self._slot_read(k, h, inc, &cur)
         if vt_find(&self.created, addr) == NULL:
-            e = vt_insert_h(&self.originals, k, h, &created)
-            if e == NULL:
+            s = txs_get(&self.warm_slots, k, h)
+            if s == NULL:
                 _raise_oom()
-            if created:
-                (<u256 *>vt_val(&self.originals, e))[0] = cur
+            if not (s.flags & TS_ORIG):
+                s.original = cur
+                s.flags |= TS_ORIG
         return self._slot_write(addr, k, h, inc, &cur, value)
 
     cdef int sload_warm(self, const uint8_t *addr, const u256 *key, u256 *out) except -1 nogil:
@@ -1347,24 +1354,30 @@ cdef class State:
                             u256 *current) except -1 nogil:
         cdef uint64_t inc = self._find_acct(addr).inc
         cdef uint64_t h
-        cdef uint8_t *e
-        cdef int created = 0
         cdef int was_warm
+        cdef txslot_t *s
+        cdef jentry_t *j
         skey_make(self.pkey, addr, key)
         h = vt_hash(self.pkey, SKEY_LEN)
         self.pvalid = False
         self._slot_read(self.pkey, h, inc, current)
-        was_warm = self._warm_slot_h(self.pkey, h)
+        # one record of the slot: its warmth and its original value
+        s = txs_get(&self.warm_slots, self.pkey, h)
+        if s == NULL:
+            _raise_oom()
+        was_warm = (s.flags & TS_WARM) != 0
+        s.flags |= TS_WARM
         if vt_find(&self.created, addr) != NULL:
             u256_zero(original)
         else:
             # the first access in the transaction fixes the original (EIP-2200) value
-            e = vt_insert_h(&self.originals, self.pkey, h, &created)
-            if e == NULL:
-                _raise_oom()
-            if created:
-                (<u256 *>vt_val(&self.originals, e))[0] = current[0]
-            original[0] = (<u256 *>vt_val(&self.originals, e))[0]
+            if not (s.flags & TS_ORIG):
+                s.original = current[0]
+                s.flags |= TS_ORIG
+            original[0] = s.original
+        if not was_warm:
+            j = self._jpush(J_WARM_SLOT)       # after the last use of `s` (no table insertion)
+            memcpy(j.key, self.pkey, SKEY_LEN)
         self.phash = h
         self.pinc = inc
         self.pvalid = True
@@ -1375,8 +1388,7 @@ cdef class State:
         cdef uint8_t k[56]
         cdef uint64_t h
         cdef uint64_t inc
-        cdef uint8_t *e
-        cdef int created = 0
+        cdef txslot_t *s
         skey_make(k, addr, key)
         if self.pvalid and vt_eq(k, self.pkey, SKEY_LEN):
             h = self.phash
@@ -1385,11 +1397,12 @@ cdef class State:
             inc = self._find_acct(addr).inc
             h = vt_hash(k, SKEY_LEN)
             if vt_find(&self.created, addr) == NULL:
-                e = vt_insert_h(&self.originals, k, h, &created)
-                if e == NULL:
+                s = txs_get(&self.warm_slots, k, h)
+                if s == NULL:
                     _raise_oom()
-                if created:
-                    (<u256 *>vt_val(&self.originals, e))[0] = current[0]
+                if not (s.flags & TS_ORIG):
+                    s.original = current[0]
+                    s.flags |= TS_ORIG
         return self._slot_write(addr, k, h, inc, current, value)
 
     cdef int get_original(self, const uint8_t *addr, const u256 *key, u256 *out) except -1 nogil:
@@ -1399,9 +1412,9 @@ cdef class State:
             u256_zero(out)
             return 0
         skey_make(k, addr, key)
-        e = vt_find(&self.originals, k)
-        if e != NULL:
-            out[0] = (<u256 *>vt_val(&self.originals, e))[0]
+        e = vt_find(&self.warm_slots, k)
+        if e != NULL and ((<txslot_t *>vt_val(&self.warm_slots, e)).flags & TS_ORIG):
+            out[0] = (<txslot_t *>vt_val(&self.warm_slots, e)).original
             return 0
         return self.sload(addr, key, out)
 
@@ -1440,7 +1453,7 @@ cdef class State:
     cdef int warm_slot(self, const uint8_t *addr, const u256 *key) except -1 nogil:
         cdef uint8_t k[56]
         skey_make(k, addr, key)
-        return self._set_insert(&self.warm_slots, J_WARM_SLOT, k)
+        return self._warm_slot_h(k, vt_hash(k, SKEY_LEN))
 
     # --- block hashes ----------------------------------------------------------------------------
 
@@ -1521,7 +1534,12 @@ cdef class State:
             elif j.kind == J_WARM_ACCT:
                 vt_remove(&self.warm_accts, j.key)
             elif j.kind == J_WARM_SLOT:
-                vt_remove(&self.warm_slots, j.key)
+                # cold again; the record stays if it holds the original value
+                e = vt_find(&self.warm_slots, j.key)
+                if e != NULL:
+                    (<txslot_t *>vt_val(&self.warm_slots, e)).flags &= ~TS_WARM
+                    if not ((<txslot_t *>vt_val(&self.warm_slots, e)).flags & TS_ORIG):
+                        vt_remove_entry(&self.warm_slots, e)
             elif j.kind == J_CREATED:
                 vt_remove(&self.created, j.key)
             elif j.kind == J_DESTRUCT:
