@@ -12,7 +12,7 @@ import pytest
 
 from .fixtures import ENV_VAR, ethtests_root
 
-#: Lines for the terminal summary, filled by ``test_ethtests.conformance_run``.
+#: Lines for the terminal summary, filled by ``test_conformance.conformance_run``.
 SUMMARY_LINES: list[str] = []
 
 
