@@ -521,19 +521,27 @@ def _msm_gas(k: int, base: int, table: tuple[int, ...]) -> int:
     return k * base * discount // 1000
 
 
-def bls12_g1_msm(data: bytes, gas: int, fork: int) -> tuple[int, bytes]:
-    """BLS12_G1MSM (0x0c): sum of scalar multiples, points checked to be in G1."""
-    if not data or len(data) % 160:
-        raise PrecompileFailure("G1MSM input must be a non-zero multiple of 160 bytes")
-    k = len(data) // 160
-    used = _charge(_msm_gas(k, G1_MSM_BASE, G1_MSM_DISCOUNT), gas)
-    from py_arkworks_bls12381 import G1Point, Scalar
+def _bls_msm(data: bytes, gas: int, what: str, point_len: int, parse, base: int,
+             discount, point_type: str) -> tuple[int, bytes]:
+    """The MSM precompiles: ``k`` (point, scalar) pairs, points checked to be in the subgroup."""
+    pair_len = point_len + 32
+    if not data or len(data) % pair_len:
+        raise PrecompileFailure(f"{what} input must be a non-zero multiple of {pair_len} bytes")
+    used = _charge(_msm_gas(len(data) // pair_len, base, discount), gas)
+    import py_arkworks_bls12381 as arkworks
 
     points, scalars = [], []
-    for i in range(0, len(data), 160):
-        points.append(_bls_g1(data[i : i + 128], True))
-        scalars.append(Scalar.from_be_bytes_mod_order(bytes(data[i + 128 : i + 160])))
-    return used, _bls_out(G1Point.multiexp_unchecked(points, scalars).to_xy_bytes_be())
+    for i in range(0, len(data), pair_len):
+        points.append(parse(data[i : i + point_len], True))
+        scalars.append(arkworks.Scalar.from_be_bytes_mod_order(
+            bytes(data[i + point_len : i + pair_len])))
+    total = getattr(arkworks, point_type).multiexp_unchecked(points, scalars)
+    return used, _bls_out(total.to_xy_bytes_be())
+
+
+def bls12_g1_msm(data: bytes, gas: int, fork: int) -> tuple[int, bytes]:
+    """BLS12_G1MSM (0x0c): sum of scalar multiples, points checked to be in G1."""
+    return _bls_msm(data, gas, "G1MSM", 128, _bls_g1, G1_MSM_BASE, G1_MSM_DISCOUNT, "G1Point")
 
 
 def bls12_g2_add(data: bytes, gas: int, fork: int) -> tuple[int, bytes]:
@@ -547,17 +555,7 @@ def bls12_g2_add(data: bytes, gas: int, fork: int) -> tuple[int, bytes]:
 
 def bls12_g2_msm(data: bytes, gas: int, fork: int) -> tuple[int, bytes]:
     """BLS12_G2MSM (0x0e): sum of scalar multiples, points checked to be in G2."""
-    if not data or len(data) % 288:
-        raise PrecompileFailure("G2MSM input must be a non-zero multiple of 288 bytes")
-    k = len(data) // 288
-    used = _charge(_msm_gas(k, G2_MSM_BASE, G2_MSM_DISCOUNT), gas)
-    from py_arkworks_bls12381 import G2Point, Scalar
-
-    points, scalars = [], []
-    for i in range(0, len(data), 288):
-        points.append(_bls_g2(data[i : i + 256], True))
-        scalars.append(Scalar.from_be_bytes_mod_order(bytes(data[i + 256 : i + 288])))
-    return used, _bls_out(G2Point.multiexp_unchecked(points, scalars).to_xy_bytes_be())
+    return _bls_msm(data, gas, "G2MSM", 256, _bls_g2, G2_MSM_BASE, G2_MSM_DISCOUNT, "G2Point")
 
 
 def bls12_pairing_check(data: bytes, gas: int, fork: int) -> tuple[int, bytes]:
