@@ -30,6 +30,12 @@ _tuple_new = tuple.__new__
 TransactionLike = typing.Union[typing.Tuple[bytes, bytes, bytes, bool], Transaction]
 
 
+def _invalid(exc: "_core.InvalidTransaction", what: str) -> RevertError:
+    """The RevertError for a transaction the EVM rejected as invalid."""
+    return RevertError(f"{what}: invalid transaction ({exc.kind}): {exc}",
+                       halt="invalid_transaction")
+
+
 class PendingTransaction(typing.NamedTuple):
     """A transaction waiting in the queue for the next block."""
 
@@ -235,10 +241,7 @@ class BaseEnv:
         try:
             return self._evm.transact(tx, commit=commit)
         except _core.InvalidTransaction as exc:
-            raise RevertError(
-                f"{what}: invalid transaction ({exc.kind}): {exc}",
-                halt="invalid_transaction",
-            ) from exc
+            raise _invalid(exc, what) from exc
 
     @staticmethod
     def _logs(result) -> typing.List[Log]:
@@ -335,11 +338,7 @@ class BaseEnv:
             try:
                 result = self._transact(sender, contract_address, encoded_args, value, commit)
             except _core.InvalidTransaction as exc:
-                what = "Call" if not commit else "Execute"
-                raise RevertError(
-                    f"{what}: invalid transaction ({exc.kind}): {exc}",
-                    halt="invalid_transaction",
-                ) from exc
+                raise _invalid(exc, "Call" if not commit else "Execute") from exc
         else:  # a subclass hooks _run (the fork env prefetches)
             result = self._run(
                 self._tx(sender, contract_address, encoded_args, value), commit,
