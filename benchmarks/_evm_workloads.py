@@ -162,7 +162,8 @@ class Ours:
     name = "verbs"
 
     def __init__(self, fork: str):
-        from verbs._evm.core import EVM, Tx
+        from verbs._evm.evm import EVM
+        from verbs._evm.tx import Tx
         self.EVM, self.Tx, self.fork = EVM, Tx, fork
 
     def fresh(self):

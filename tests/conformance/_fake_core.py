@@ -1,4 +1,4 @@
-"""A stand-in for ``verbs._evm.core`` used by ``test_machinery.py`` to exercise ``run.py``.
+"""A stand-in for ``_verbs_core`` (verbs' EVM) used by ``test_machinery.py`` to exercise ``run.py``.
 
 It executes nothing: a transaction leaves the state as it was, except that some ``data``
 values trigger the behaviours the runner must survive: ``0xface01`` sleeps (timeout),

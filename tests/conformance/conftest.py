@@ -38,13 +38,13 @@ def ethtests_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def evm_core() -> object:
-    """The built ``verbs._evm.core`` module (skip, or fail under CI, when it does not import)."""
+    """The EVM under test (``conformance._verbs_core``: the built ``verbs._evm.evm`` and ``tx``) (skip, or fail under CI, when it does not import)."""
     try:
         from .runner import core_module
 
         return core_module()
     except ImportError as exc:
-        _missing(f"verbs._evm.core is not importable ({exc}); build with "
+        _missing(f"verbs' compiled EVM is not importable ({exc}); build with "
                  "`python setup.py build_ext --inplace`")
 
 

@@ -1,4 +1,4 @@
-"""Run one state-test case on ``verbs._evm.core.EVM`` and judge it.
+"""Run one state-test case on ``verbs._evm.evm.EVM`` and judge it.
 
 A case passes when
 
@@ -57,8 +57,12 @@ CORE_ENV_VAR = "VERBS_CONFORMANCE_CORE"
 
 
 def core_module() -> Any:
-    """The EVM core module: ``verbs._evm.core`` unless ``$VERBS_CONFORMANCE_CORE`` names another."""
-    return importlib.import_module(os.environ.get(CORE_ENV_VAR) or "verbs._evm.core")
+    """The EVM core module: ``conformance._verbs_core`` (verbs' EVM) unless
+    ``$VERBS_CONFORMANCE_CORE`` names another."""
+    name = os.environ.get(CORE_ENV_VAR)
+    if name:
+        return importlib.import_module(name)
+    return importlib.import_module("._verbs_core", __package__ or "conformance")
 
 
 U256_MAX = 2**256 - 1

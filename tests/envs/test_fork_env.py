@@ -17,7 +17,7 @@ from typing import Dict, List
 import pytest
 
 from verbs import abi, envs, utils
-from verbs._evm import core
+from verbs._evm.tx import Tx
 from verbs.envs import RevertError
 from verbs.envs.cache import CacheBackend
 from verbs.fork import ForkConfigError, RPCBackend, RPCResponseError
@@ -227,7 +227,7 @@ def _compare_with_node(chain: TokenChain, make_env) -> None:
                 env.call(sender, chain.token, data)
             assert raised.value.data == node_out
             # the gas of a failed transaction: straight from the EVM, as anvil ran it
-            result = env.evm.transact(core.Tx(sender, to=chain.token, data=data,
+            result = env.evm.transact(Tx(sender, to=chain.token, data=data,
                                               gas_limit=300_000, gas_price=0))
             assert not result.success and bytes(result.output) == node_out
             gas, ours = result.gas_used, []

@@ -1,5 +1,5 @@
 """A tiny EVM assembler for the tests: ``asm("PUSH1", 2, "PUSH1", 3, "ADD")``."""
-from verbs._evm.forks import OPCODE_BYTES, OPCODES
+from verbs._evm.hardforks import OPCODE_BYTES, OPCODES
 
 
 def asm(*items) -> bytes:

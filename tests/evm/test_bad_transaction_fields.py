@@ -4,7 +4,8 @@ import types
 
 import pytest
 
-from verbs._evm.core import EVM, Tx
+from verbs._evm.evm import EVM
+from verbs._evm.tx import Tx
 from verbs._evm.interpreter import run_code
 
 S, T = b"\x01" * 20, b"\x02" * 20

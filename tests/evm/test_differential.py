@@ -11,8 +11,9 @@ import pytest
 
 pyrevm = pytest.importorskip("pyrevm")
 
-from verbs._evm.core import EVM, Tx
-from verbs._evm.forks import OPCODES, OPCODE_BYTES, fork_id
+from verbs._evm.evm import EVM
+from verbs._evm.tx import Tx
+from verbs._evm.hardforks import OPCODES, OPCODE_BYTES, fork_id
 
 from evm_asm import asm, push
 

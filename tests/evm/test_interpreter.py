@@ -2,7 +2,8 @@
 import pytest
 from Crypto.Hash import keccak as _keccak
 
-from verbs._evm.core import EVM, Tx
+from verbs._evm.evm import EVM
+from verbs._evm.tx import Tx
 from verbs._evm.interpreter import (
     contract_address, contract_address2, jumpdest_bitmap, run_code,
 )

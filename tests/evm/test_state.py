@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from verbs._evm.state import Snapshot, State, _live_code_count, _set_max_depth
+from verbs._evm import _testing
 
 A = bytes.fromhex("11" * 20)
 B = bytes.fromhex("22" * 20)
@@ -109,14 +110,14 @@ def test_api_validates_arguments():
 
 def test_balance_ops_and_sub_balance_insufficient():
     s = State()
-    s._test_add_balance(A, 5)
-    s._test_add_balance(A, 7)
+    _testing.add_balance(s, A, 5)
+    _testing.add_balance(s, A, 7)
     assert s.get_balance(A) == 12
-    assert not s._test_sub_balance(A, 13)
+    assert not _testing.sub_balance(s, A, 13)
     assert s.get_balance(A) == 12
-    assert s._test_sub_balance(A, 12)
+    assert _testing.sub_balance(s, A, 12)
     assert s.get_balance(A) == 0
-    s._test_set_balance(B, 2**256 - 1)
+    _testing.set_balance(s, B, 2**256 - 1)
     assert s.get_balance(B) == 2**256 - 1
 
 
@@ -127,9 +128,9 @@ def test_code_shared_by_hash_and_freed():
     code = b"\x60\x00\x5b\x5b" + bytes(range(200))
     s.set_account(A, code=code)
     s.set_account(B, code=code)
-    assert s._test_code_shared(A, B)
+    assert _testing.code_shared(s, A, B)
     assert _live_code_count() == before + 1
-    assert s._test_code_hash(A) == k256(code)
+    assert _testing.code_hash(s, A) == k256(code)
     del s
     gc.collect()
     assert _live_code_count() == before
@@ -137,11 +138,11 @@ def test_code_shared_by_hash_and_freed():
 
 def test_code_hash_rules():
     s = State()
-    assert s._test_code_hash(A) == bytes(32)          # absent
+    assert _testing.code_hash(s, A) == bytes(32)          # absent
     s.set_account(A, balance=1)
-    assert s._test_code_hash(A) == EMPTY_HASH         # exists, no code
+    assert _testing.code_hash(s, A) == EMPTY_HASH         # exists, no code
     s.set_account(B)                                  # exists but empty (EIP-161): zero
-    assert s._test_code_hash(B) == bytes(32)
+    assert _testing.code_hash(s, B) == bytes(32)
 
 
 def test_jumpdests_skip_push_data():
@@ -149,21 +150,21 @@ def test_jumpdests_skip_push_data():
     # JUMPDEST, PUSH2 0x5b5b, JUMPDEST, PUSH32 (truncated: all data), ...
     code = bytes([0x5B, 0x61, 0x5B, 0x5B, 0x5B, 0x7F]) + b"\x5b" * 5
     s.set_account(A, code=code)
-    bits = s._test_jumpdests(A)
+    bits = _testing.jumpdests(s, A)
     jd = {i for i in range(len(code)) if bits[i >> 3] >> (i & 7) & 1}
     assert jd == {0, 4}
-    assert s._test_jumpdests(A) == bits               # cached
-    assert s._test_jumpdests(B) == b"\x00"            # empty code
+    assert _testing.jumpdests(s, A) == bits               # cached
+    assert _testing.jumpdests(s, B) == b"\x00"            # empty code
 
 
 def test_block_hash_empty_backend_and_backend():
     s = State()
-    assert s._test_block_hash(17) == k256(b"17")
-    assert s._test_block_hash(0) == k256(b"0")
+    assert _testing.block_hash(s, 17) == k256(b"17")
+    assert _testing.block_hash(s, 0) == k256(b"0")
     be = DictBackend()
     t = State(be)
-    assert t._test_block_hash(5) == (5).to_bytes(32, "big")
-    assert t._test_block_hash(5) == (5).to_bytes(32, "big")
+    assert _testing.block_hash(t, 5) == (5).to_bytes(32, "big")
+    assert _testing.block_hash(t, 5) == (5).to_bytes(32, "big")
     assert be.calls == [("block_hash", 5)]           # cached
 
 
@@ -174,103 +175,103 @@ def test_revert_undoes_every_kind_of_change():
     s = State()
     s.set_account(A, nonce=1, balance=100, code=b"\x01", storage={1: 11})
     s.set_account(B, balance=5)
-    cp = s._test_checkpoint()
-    s._test_set_balance(A, 1)
-    s._test_set_nonce(A, 9)
-    s._test_set_code(A, b"\x02\x03")
-    s._test_sstore(A, 1, 12)
-    s._test_sstore(A, 2, 22)
-    s._test_tstore(A, 1, 5)
-    s._test_warm_account(C)
-    s._test_warm_slot(A, 1)
-    s._test_create_account(C)
-    s._test_selfdestruct(B)
-    s._test_touch(B)
-    assert s._test_tload(A, 1) == 5
-    assert s._test_created_in_tx(C)
-    s._test_revert(cp)
+    cp = _testing.checkpoint(s)
+    _testing.set_balance(s, A, 1)
+    _testing.set_nonce(s, A, 9)
+    _testing.set_code(s, A, b"\x02\x03")
+    _testing.sstore(s, A, 1, 12)
+    _testing.sstore(s, A, 2, 22)
+    _testing.tstore(s, A, 1, 5)
+    _testing.warm_account(s, C)
+    _testing.warm_slot(s, A, 1)
+    _testing.create_account(s, C)
+    _testing.selfdestruct(s, B)
+    _testing.touch(s, B)
+    assert _testing.tload(s, A, 1) == 5
+    assert _testing.created_in_tx(s, C)
+    _testing.revert(s, cp)
     assert s.get_balance(A) == 100 and s.get_nonce(A) == 1 and s.get_code(A) == b"\x01"
     assert s.get_storage(A, 1) == 11 and s.get_storage(A, 2) == 0
-    assert s._test_tload(A, 1) == 0
-    assert not s._test_warm_account(C)               # was cold again
-    assert not s._test_warm_slot(A, 1)
-    assert not s._test_created_in_tx(C)
+    assert _testing.tload(s, A, 1) == 0
+    assert not _testing.warm_account(s, C)               # was cold again
+    assert not _testing.warm_slot(s, A, 1)
+    assert not _testing.created_in_tx(s, C)
     assert not s.account_exists(C)
-    s._test_commit_tx()
+    _testing.commit_tx(s)
     assert s.get_balance(B) == 5                     # the selfdestruct was reverted
 
 
 def test_nested_checkpoints():
     s = State()
     s.set_account(A, storage={1: 1})
-    cp1 = s._test_checkpoint()
-    s._test_sstore(A, 1, 2)
-    cp2 = s._test_checkpoint()
-    s._test_sstore(A, 1, 3)
-    s._test_revert(cp2)
+    cp1 = _testing.checkpoint(s)
+    _testing.sstore(s, A, 1, 2)
+    cp2 = _testing.checkpoint(s)
+    _testing.sstore(s, A, 1, 3)
+    _testing.revert(s, cp2)
     assert s.get_storage(A, 1) == 2
-    s._test_revert(cp1)
+    _testing.revert(s, cp1)
     assert s.get_storage(A, 1) == 1
 
 
 def test_commit_keeps_and_discard_drops():
     s = State()
     s.set_account(A, balance=10)
-    s._test_set_balance(A, 20)
-    s._test_sstore(A, 5, 5)
-    s._test_commit_tx()
+    _testing.set_balance(s, A, 20)
+    _testing.sstore(s, A, 5, 5)
+    _testing.commit_tx(s)
     assert s.get_balance(A) == 20 and s.get_storage(A, 5) == 5
-    s._test_set_balance(A, 30)
-    s._test_sstore(A, 5, 6)
-    s._test_discard_tx()
+    _testing.set_balance(s, A, 30)
+    _testing.sstore(s, A, 5, 6)
+    _testing.discard_tx(s)
     assert s.get_balance(A) == 20 and s.get_storage(A, 5) == 5
 
 
 def test_original_values_eip2200():
     s = State()
     s.set_account(A, code=b"\x00", nonce=1, storage={1: 10})
-    assert s._test_original(A, 1) == 10
-    s._test_sstore(A, 1, 11)
-    s._test_sstore(A, 1, 12)
-    assert s._test_original(A, 1) == 10
-    assert s._test_original(A, 2) == 0
-    cp = s._test_checkpoint()
-    s._test_sstore(A, 2, 5)
-    s._test_revert(cp)
-    assert s._test_original(A, 2) == 0
-    s._test_commit_tx()
-    assert s._test_original(A, 1) == 12              # the next transaction starts from here
+    assert _testing.original(s, A, 1) == 10
+    _testing.sstore(s, A, 1, 11)
+    _testing.sstore(s, A, 1, 12)
+    assert _testing.original(s, A, 1) == 10
+    assert _testing.original(s, A, 2) == 0
+    cp = _testing.checkpoint(s)
+    _testing.sstore(s, A, 2, 5)
+    _testing.revert(s, cp)
+    assert _testing.original(s, A, 2) == 0
+    _testing.commit_tx(s)
+    assert _testing.original(s, A, 1) == 12              # the next transaction starts from here
 
 
 def test_original_is_zero_for_created_account():
     s = State()
-    s._test_create_account(A)
-    s._test_sstore(A, 1, 3)
-    assert s._test_original(A, 1) == 0
+    _testing.create_account(s, A)
+    _testing.sstore(s, A, 1, 3)
+    assert _testing.original(s, A, 1) == 0
 
 
 def test_transient_storage_cleared_per_transaction():
     s = State()
-    s._test_tstore(A, 1, 9)
-    assert s._test_tload(A, 1) == 9
-    assert s._test_tload(B, 1) == 0
-    s._test_commit_tx()
-    assert s._test_tload(A, 1) == 0
-    s._test_tstore(A, 1, 9)
-    s._test_discard_tx()
-    assert s._test_tload(A, 1) == 0
+    _testing.tstore(s, A, 1, 9)
+    assert _testing.tload(s, A, 1) == 9
+    assert _testing.tload(s, B, 1) == 0
+    _testing.commit_tx(s)
+    assert _testing.tload(s, A, 1) == 0
+    _testing.tstore(s, A, 1, 9)
+    _testing.discard_tx(s)
+    assert _testing.tload(s, A, 1) == 0
 
 
 def test_warm_sets_per_transaction():
     s = State()
-    assert s._test_warm_account(A) is False
-    assert s._test_warm_account(A) is True
-    assert s._test_warm_slot(A, 1) is False
-    assert s._test_warm_slot(A, 1) is True
-    assert s._test_warm_slot(B, 1) is False
-    s._test_commit_tx()
-    assert s._test_warm_account(A) is False
-    assert s._test_warm_slot(A, 1) is False
+    assert _testing.warm_account(s, A) is False
+    assert _testing.warm_account(s, A) is True
+    assert _testing.warm_slot(s, A, 1) is False
+    assert _testing.warm_slot(s, A, 1) is True
+    assert _testing.warm_slot(s, B, 1) is False
+    _testing.commit_tx(s)
+    assert _testing.warm_account(s, A) is False
+    assert _testing.warm_slot(s, A, 1) is False
 
 
 # --- EIP-161, selfdestruct, CREATE --------------------------------------------------------------
@@ -280,10 +281,10 @@ def test_touched_empty_accounts_deleted_at_commit():
     s = State()
     s.set_account(A)                                 # exists, empty
     s.set_account(B)                                 # exists, empty, not touched
-    s._test_touch(A)
-    s._test_add_balance(C, 0)                        # creates and touches an empty account
+    _testing.touch(s, A)
+    _testing.add_balance(s, C, 0)                        # creates and touches an empty account
     assert s.account_exists(C)
-    s._test_commit_tx()
+    _testing.commit_tx(s)
     assert not s.account_exists(A)
     assert not s.account_exists(C)
     assert s.account_exists(B)
@@ -292,68 +293,68 @@ def test_touched_empty_accounts_deleted_at_commit():
 def test_touch_reverted_is_forgotten():
     s = State()
     s.set_account(A)
-    cp = s._test_checkpoint()
-    s._test_touch(A)
-    s._test_revert(cp)
-    s._test_commit_tx()
+    cp = _testing.checkpoint(s)
+    _testing.touch(s, A)
+    _testing.revert(s, cp)
+    _testing.commit_tx(s)
     assert s.account_exists(A)
 
 
 def test_touched_non_empty_survives():
     s = State()
     s.set_account(A, balance=1)
-    s._test_touch(A)
-    s._test_commit_tx()
+    _testing.touch(s, A)
+    _testing.commit_tx(s)
     assert s.account_exists(A)
 
 
 def test_selfdestruct_deletes_at_commit_with_storage():
     s = State()
     s.set_account(A, nonce=1, balance=5, code=b"\x00", storage={1: 1})
-    s._test_selfdestruct(A)
+    _testing.selfdestruct(s, A)
     assert s.account_exists(A)                       # until the end of the transaction
     assert s.get_storage(A, 1) == 1
-    s._test_commit_tx()
+    _testing.commit_tx(s)
     assert not s.account_exists(A)
     assert s.get_storage(A, 1) == 0 and s.get_code(A) == b""
-    s._test_add_balance(A, 3)                        # re-created: no old storage
-    s._test_commit_tx()
+    _testing.add_balance(s, A, 3)                        # re-created: no old storage
+    _testing.commit_tx(s)
     assert s.get_storage(A, 1) == 0 and s.get_balance(A) == 3
 
 
 def test_create_account_clears_storage_keeps_balance():
     s = State()
     s.set_account(A, nonce=4, balance=7, code=b"\x01", storage={1: 1})
-    assert s._test_has_storage(A)
-    s._test_create_account(A)
+    assert _testing.has_storage(s, A)
+    _testing.create_account(s, A)
     assert s.get_storage(A, 1) == 0 and s.get_balance(A) == 7
     assert s.get_nonce(A) == 0 and s.get_code(A) == b""
-    assert not s._test_has_storage(A)
-    s._test_sstore(A, 2, 2)
-    assert s._test_has_storage(A)
-    s._test_discard_tx()
-    assert s.get_storage(A, 1) == 1 and s.get_nonce(A) == 4 and s._test_has_storage(A)
+    assert not _testing.has_storage(s, A)
+    _testing.sstore(s, A, 2, 2)
+    assert _testing.has_storage(s, A)
+    _testing.discard_tx(s)
+    assert s.get_storage(A, 1) == 1 and s.get_nonce(A) == 4 and _testing.has_storage(s, A)
 
 
 def test_has_storage_tracks_zeroing():
     s = State()
     s.set_account(A, storage={1: 1, 2: 2})
-    s._test_sstore(A, 1, 0)
-    assert s._test_has_storage(A)
-    s._test_sstore(A, 2, 0)
-    assert not s._test_has_storage(A)
-    s._test_commit_tx()
-    assert not s._test_has_storage(A)
-    assert not s._test_has_storage(B)
+    _testing.sstore(s, A, 1, 0)
+    assert _testing.has_storage(s, A)
+    _testing.sstore(s, A, 2, 0)
+    assert not _testing.has_storage(s, A)
+    _testing.commit_tx(s)
+    assert not _testing.has_storage(s, A)
+    assert not _testing.has_storage(s, B)
 
 
 def test_is_empty():
     s = State()
-    assert s._test_is_empty(A)
+    assert _testing.is_empty(s, A)
     s.set_account(A)
-    assert s._test_is_empty(A)
+    assert _testing.is_empty(s, A)
     s.set_account(A, nonce=1)
-    assert not s._test_is_empty(A)
+    assert not _testing.is_empty(s, A)
 
 
 # --- property test against a dict model -------------------------------------------------------
@@ -418,20 +419,20 @@ class StateMachine(RuleBasedStateMachine):
 
     @rule(a=st.sampled_from(ADDRS), v=VALUES)
     def set_balance(self, a, v):
-        self.state._test_set_balance(a, v)
+        _testing.set_balance(self.state, a, v)
         self.model.acct(a)[0] = v
         self.touch(a)
 
     @rule(a=st.sampled_from(ADDRS), v=st.sampled_from([0, 1, 5]))
     def add_balance(self, a, v):
-        self.state._test_add_balance(a, v)
+        _testing.add_balance(self.state, a, v)
         x = self.model.acct(a)
         x[0] = (x[0] + v) % 2**256                  # add_balance wraps (cannot happen on chain)
         self.touch(a)
 
     @rule(a=st.sampled_from(ADDRS), v=st.sampled_from([0, 1, 5]))
     def sub_balance(self, a, v):
-        ok = self.state._test_sub_balance(a, v)
+        ok = _testing.sub_balance(self.state, a, v)
         bal = self.model.accts[a][0] if a in self.model.accts else 0
         assert ok == (bal >= v)
         if ok:
@@ -440,13 +441,13 @@ class StateMachine(RuleBasedStateMachine):
 
     @rule(a=st.sampled_from(ADDRS), n=st.sampled_from([0, 1, 2**64 - 1]))
     def set_nonce(self, a, n):
-        self.state._test_set_nonce(a, n)
+        _testing.set_nonce(self.state, a, n)
         self.model.acct(a)[1] = n
         self.touch(a)
 
     @rule(a=st.sampled_from(ADDRS), code=st.sampled_from([b"", b"\x00", b"\x5b\x60\x5b"]))
     def set_code(self, a, code):
-        self.state._test_set_code(a, code)
+        _testing.set_code(self.state, a, code)
         self.model.acct(a)[2] = code
         self.touch(a)
 
@@ -454,7 +455,7 @@ class StateMachine(RuleBasedStateMachine):
     def sstore(self, a, s, v):
         if a not in self.model.accts:
             return
-        self.state._test_sstore(a, s, v)
+        _testing.sstore(self.state, a, s, v)
         self.model.accts[a][3][s] = v
         self.in_tx = True
 
@@ -469,18 +470,18 @@ class StateMachine(RuleBasedStateMachine):
         """The interpreter's SSTORE: sstore_prepare then sstore_known."""
         if a not in self.model.accts:
             return
-        warm, orig, cur = self.state._test_sstore_prepare(a, s)
+        warm, orig, cur = _testing.sstore_prepare(self.state, a, s)
         assert warm == ((a, s) in self.model.warm_s)
         assert cur == self.model.accts[a][3].get(s, 0)
         assert orig == self.original(a, s)
-        self.state._test_sstore_known(a, s, cur, v)
+        _testing.sstore_known(self.state, a, s, cur, v)
         self.model.warm_s.add((a, s))
         self.model.accts[a][3][s] = v
         self.in_tx = True
 
     @rule(a=st.sampled_from(ADDRS), s=st.sampled_from(SLOTS))
     def sload_warm(self, a, s):
-        warm, value = self.state._test_sload_warm(a, s)
+        warm, value = _testing.sload_warm(self.state, a, s)
         assert warm == ((a, s) in self.model.warm_s)
         x = self.model.accts.get(a)
         assert value == (x[3].get(s, 0) if x else 0)
@@ -489,25 +490,25 @@ class StateMachine(RuleBasedStateMachine):
 
     @rule(a=st.sampled_from(ADDRS), s=st.sampled_from(SLOTS), v=VALUES)
     def tstore(self, a, s, v):
-        self.state._test_tstore(a, s, v)
+        _testing.tstore(self.state, a, s, v)
         self.model.transient[(a, s)] = v
         self.in_tx = True
 
     @rule(a=st.sampled_from(ADDRS))
     def warm_account(self, a):
-        assert self.state._test_warm_account(a) == (a in self.model.warm_a)
+        assert _testing.warm_account(self.state, a) == (a in self.model.warm_a)
         self.model.warm_a.add(a)
         self.in_tx = True
 
     @rule(a=st.sampled_from(ADDRS), s=st.sampled_from(SLOTS))
     def warm_slot(self, a, s):
-        assert self.state._test_warm_slot(a, s) == ((a, s) in self.model.warm_s)
+        assert _testing.warm_slot(self.state, a, s) == ((a, s) in self.model.warm_s)
         self.model.warm_s.add((a, s))
         self.in_tx = True
 
     @rule(a=st.sampled_from(ADDRS))
     def create_account(self, a):
-        self.state._test_create_account(a)
+        _testing.create_account(self.state, a)
         x = self.model.acct(a)
         x[1], x[2], x[3] = 0, b"", {}
         self.model.created.add(a)
@@ -515,31 +516,31 @@ class StateMachine(RuleBasedStateMachine):
 
     @rule(a=st.sampled_from(ADDRS))
     def selfdestruct(self, a):
-        self.state._test_selfdestruct(a)
+        _testing.selfdestruct(self.state, a)
         self.model.destructed.add(a)
         self.in_tx = True
 
     @rule(a=st.sampled_from(ADDRS))
     def touch_rule(self, a):
-        self.state._test_touch(a)
+        _testing.touch(self.state, a)
         self.touch(a)
 
     @rule()
     def checkpoint(self):
-        self.cps.append((self.state._test_checkpoint(), self.model.copy()))
+        self.cps.append((_testing.checkpoint(self.state), self.model.copy()))
 
     @precondition(lambda self: self.cps)
     @rule(data=st.data())
     def revert(self, data):
         i = data.draw(st.integers(0, len(self.cps) - 1))
         cp, m = self.cps[i]
-        self.state._test_revert(cp)
+        _testing.revert(self.state, cp)
         self.model = m.copy()
         del self.cps[i + 1:]
 
     @rule(then=st.sampled_from([None, "export", "export and fork"]))
     def commit(self, then):
-        self.state._test_commit_tx()
+        _testing.commit_tx(self.state)
         self.model.end_tx(commit=True)
         self.cps = []
         self.in_tx = False
@@ -548,7 +549,7 @@ class StateMachine(RuleBasedStateMachine):
 
     @rule()
     def discard(self):
-        self.state._test_discard_tx()
+        _testing.discard_tx(self.state)
         self.model.accts = copy.deepcopy(self.model.tx_start)
         self.model.end_tx(commit=False)
         self.cps = []
@@ -579,11 +580,11 @@ class StateMachine(RuleBasedStateMachine):
             assert self.state.get_code(a) == (x[2] if x else b"")
             for s in SLOTS:
                 assert self.state.get_storage(a, s) == (x[3].get(s, 0) if x else 0)
-                assert self.state._test_tload(a, s) == self.model.transient.get((a, s), 0)
-                assert self.state._test_original(a, s) == self.original(a, s)
-            assert self.state._test_created_in_tx(a) == (a in self.model.created)
+                assert _testing.tload(self.state, a, s) == self.model.transient.get((a, s), 0)
+                assert _testing.original(self.state, a, s) == self.original(a, s)
+            assert _testing.created_in_tx(self.state, a) == (a in self.model.created)
             if not self.backend_storage:
-                assert self.state._test_has_storage(a) == bool(x and any(x[3].values()))
+                assert _testing.has_storage(self.state, a) == bool(x and any(x[3].values()))
 
     @invariant()
     def snapshots_unchanged(self):
@@ -642,13 +643,13 @@ def test_snapshot_isolation():
     snap = s.export_snapshot()
     x = State(snapshot=snap)
     y = State(snapshot=snap)
-    x._test_sstore(A, 1, 2)
-    x._test_set_balance(A, 2)
-    x._test_commit_tx()
-    y._test_sstore(A, 1, 3)
-    y._test_commit_tx()
-    s._test_sstore(A, 1, 4)
-    s._test_commit_tx()
+    _testing.sstore(x, A, 1, 2)
+    _testing.set_balance(x, A, 2)
+    _testing.commit_tx(x)
+    _testing.sstore(y, A, 1, 3)
+    _testing.commit_tx(y)
+    _testing.sstore(s, A, 1, 4)
+    _testing.commit_tx(s)
     assert x.get_storage(A, 1) == 2 and x.get_balance(A) == 2
     assert y.get_storage(A, 1) == 3 and y.get_balance(A) == 1
     assert s.get_storage(A, 1) == 4 and s.get_balance(A) == 1
@@ -662,9 +663,9 @@ def test_deleted_account_and_zeroed_slot_shadow_lower_layers():
     s.set_account(B, balance=1)
     base = s.export_snapshot()
     t = State(snapshot=base)
-    t._test_sstore(A, 1, 0)
-    t._test_selfdestruct(B)
-    t._test_commit_tx()
+    _testing.sstore(t, A, 1, 0)
+    _testing.selfdestruct(t, B)
+    _testing.commit_tx(t)
     top = t.export_snapshot()
     u = State(snapshot=top)
     assert u.get_storage(A, 1) == 0 and u.get_storage(A, 2) == 2
@@ -678,9 +679,9 @@ def test_create_account_storage_hidden_across_layers():
     s.set_account(A, balance=3, storage={1: 1})
     snap = s.export_snapshot()
     t = State(snapshot=snap)
-    t._test_create_account(A)
-    t._test_sstore(A, 2, 2)
-    t._test_commit_tx()
+    _testing.create_account(t, A)
+    _testing.sstore(t, A, 2, 2)
+    _testing.commit_tx(t)
     assert t.get_storage(A, 1) == 0 and t.get_storage(A, 2) == 2
     t2 = State(snapshot=t.export_snapshot())
     assert t2.get_storage(A, 1) == 0 and t2.get_storage(A, 2) == 2
@@ -693,7 +694,7 @@ def test_export_costs_nothing_without_changes_and_refuses_inside_tx():
     s1 = s.export_snapshot()
     s2 = s.export_snapshot()
     assert s1 == s2 and s1.depth == s2.depth == 1
-    s._test_set_balance(A, 2)
+    _testing.set_balance(s, A, 2)
     with pytest.raises(RuntimeError, match="inside a transaction"):
         s.export_snapshot()
     with pytest.raises(RuntimeError, match="inside a transaction"):
@@ -721,8 +722,8 @@ def test_snapshot_equality():
     t = State()
     t.set_account(A, balance=1, storage={1: 1, 2: 0})
     t.set_account(B)
-    t._test_selfdestruct(B)
-    t._test_commit_tx()
+    _testing.selfdestruct(t, B)
+    _testing.commit_tx(t)
     y = t.export_snapshot()
     assert x == y                          # a zero slot equals an absent one; dead is absent
     t.set_storage(A, 1, 2)
@@ -754,8 +755,8 @@ def test_snapshot_bytes_keep_tombstones_over_backend():
     be = DictBackend({A: (5, 0, b"")}, {(A, 1): 1, (B, 1): 1})
     s = State(be)
     s.set_account(B, storage={})                       # own storage: the Backend's is gone
-    s._test_selfdestruct(A)
-    s._test_commit_tx()
+    _testing.selfdestruct(s, A)
+    _testing.commit_tx(s)
     assert not s.account_exists(A) and s.get_storage(B, 1) == 0
     t = State(be, snapshot=Snapshot.from_bytes(s.export_snapshot().to_bytes()))
     assert not t.account_exists(A)
@@ -842,9 +843,9 @@ def test_backend_answers_misses_once():
 def test_backend_written_slot_not_fetched_again():
     be = DictBackend({A: (0, 1, b"")}, {(A, 1): 42})
     s = State(be)
-    s._test_sstore(A, 1, 7)
-    assert s._test_original(A, 1) == 42
-    s._test_commit_tx()
+    _testing.sstore(s, A, 1, 7)
+    assert _testing.original(s, A, 1) == 42
+    _testing.commit_tx(s)
     n = len(be.calls)
     assert s.get_storage(A, 1) == 7
     assert len(be.calls) == n
@@ -856,7 +857,7 @@ def test_backend_exception_propagates():
     with pytest.raises(RuntimeError, match="backend down"):
         s.get_balance(A)
     with pytest.raises(RuntimeError, match="backend down"):
-        s._test_sstore(A, 1, 1)
+        _testing.sstore(s, A, 1, 1)
 
 
 def test_backend_bad_answer_is_a_type_error():
@@ -871,31 +872,31 @@ def test_backend_bad_answer_is_a_type_error():
 def test_backend_has_storage_is_asked():
     be = DictBackend({A: (0, 0, b"")}, {(A, 3): 1})
     s = State(be)
-    assert s._test_has_storage(A)
-    assert not s._test_has_storage(B)
+    assert _testing.has_storage(s, A)
+    assert not _testing.has_storage(s, B)
 
 
 def test_state_from_snapshot_shares_layers():
     s = State()
     s.set_account(A, storage={i: i for i in range(1, 1000)})
     snap = s.export_snapshot()
-    before = snap._test_refcounts()
+    before = _testing.snapshot_refcounts(snap)
     x = State(snapshot=snap)
     y = State(snapshot=snap)
     assert x.depth == y.depth == snap.depth + 1
-    after = snap._test_refcounts()
+    after = _testing.snapshot_refcounts(snap)
     assert after[0] == before[0] + 2 and after[1:] == before[1:]   # shared, not copied
     del x, y
     gc.collect()
-    assert snap._test_refcounts() == before
+    assert _testing.snapshot_refcounts(snap) == before
 
 
 def test_flatten_keeps_shadows_over_backend():
     be = DictBackend({A: (1, 1, b""), B: (2, 0, b"")}, {(A, 1): 5, (A, 2): 6})
     s = State(be)
-    s._test_sstore(A, 1, 0)
-    s._test_selfdestruct(B)
-    s._test_commit_tx()
+    _testing.sstore(s, A, 1, 0)
+    _testing.selfdestruct(s, B)
+    _testing.commit_tx(s)
     for i in range(40):
         s.set_storage(C, i, i + 1)
         s = State(be, snapshot=s.export_snapshot())
@@ -915,8 +916,8 @@ def test_forked_child_reads_snapshot():
     if pid == 0:                                     # child: build a State on the inherited layers
         try:
             t = State(snapshot=snap)
-            t._test_sstore(A, 1, 9)
-            t._test_commit_tx()
+            _testing.sstore(t, A, 1, 9)
+            _testing.commit_tx(t)
             os.write(w, f"{t.get_storage(A, 1)},{State(snapshot=snap).get_storage(A, 1)}".encode())
         finally:
             os._exit(0)
@@ -934,9 +935,9 @@ def test_has_storage_with_backend_lacking_the_method():
 
     be = Plain({A: (0, 1, b"")}, {(A, 3): 1})
     s = State(be)
-    assert not s._test_has_storage(A)                # unknown Backend storage counts as none
-    s._test_sstore(A, 4, 1)
-    assert s._test_has_storage(A)                    # but local writes count
+    assert not _testing.has_storage(s, A)                # unknown Backend storage counts as none
+    _testing.sstore(s, A, 4, 1)
+    assert _testing.has_storage(s, A)                    # but local writes count
 
 
 def test_snapshot_equality_details():
@@ -971,15 +972,15 @@ def test_snapshot_save_load(tmp_path):
 
 def test_deleted_account_storage_stays_hidden():
     s = State()
-    s._test_add_balance(A, 1)                        # storage incarnation of the account: 0
-    s._test_sstore(A, 1, 5)
-    s._test_commit_tx()
-    s._test_create_account(A)                        # a new incarnation hides slot 1
-    s._test_selfdestruct(A)
-    s._test_commit_tx()
+    _testing.add_balance(s, A, 1)                        # storage incarnation of the account: 0
+    _testing.sstore(s, A, 1, 5)
+    _testing.commit_tx(s)
+    _testing.create_account(s, A)                        # a new incarnation hides slot 1
+    _testing.selfdestruct(s, A)
+    _testing.commit_tx(s)
     assert not s.account_exists(A) and s.get_storage(A, 1) == 0
-    s._test_add_balance(A, 1)
-    s._test_commit_tx()
+    _testing.add_balance(s, A, 1)
+    _testing.commit_tx(s)
     assert s.get_storage(A, 1) == 0
     assert State(snapshot=s.export_snapshot()).get_storage(A, 1) == 0
 
@@ -987,8 +988,8 @@ def test_deleted_account_storage_stays_hidden():
 def test_deleted_never_existing_accounts_leave_nothing():
     s = State()
     for i in range(100):
-        s._test_add_balance(bytes([i]) * 20, 0)      # created empty and touched
-    s._test_commit_tx()
+        _testing.add_balance(s, bytes([i]) * 20, 0)      # created empty and touched
+    _testing.commit_tx(s)
     assert s.dump() == {}
     assert s.export_snapshot().to_bytes() == State().export_snapshot().to_bytes()
 
@@ -996,36 +997,36 @@ def test_deleted_never_existing_accounts_leave_nothing():
 def test_fused_sstore_and_sload_match_the_separate_calls():
     s = State()
     s.set_account(A, nonce=1, storage={1: 10})
-    assert s._test_sload_warm(A, 1) == (False, 10)
-    assert s._test_sload_warm(A, 1) == (True, 10)
-    assert s._test_sstore_prepare(A, 2) == (False, 0, 0)
-    s._test_sstore_known(A, 2, 0, 7)
-    assert s._test_sstore_prepare(A, 1) == (True, 10, 10)
-    s._test_sstore_known(A, 1, 10, 11)
-    assert s._test_sstore_prepare(A, 1) == (True, 10, 11)
-    assert s._test_original(A, 2) == 0 and s.get_storage(A, 2) == 7
-    assert s._test_has_storage(A)
-    s._test_discard_tx()
+    assert _testing.sload_warm(s, A, 1) == (False, 10)
+    assert _testing.sload_warm(s, A, 1) == (True, 10)
+    assert _testing.sstore_prepare(s, A, 2) == (False, 0, 0)
+    _testing.sstore_known(s, A, 2, 0, 7)
+    assert _testing.sstore_prepare(s, A, 1) == (True, 10, 10)
+    _testing.sstore_known(s, A, 1, 10, 11)
+    assert _testing.sstore_prepare(s, A, 1) == (True, 10, 11)
+    assert _testing.original(s, A, 2) == 0 and s.get_storage(A, 2) == 7
+    assert _testing.has_storage(s, A)
+    _testing.discard_tx(s)
     assert s.get_storage(A, 1) == 10 and s.get_storage(A, 2) == 0
-    assert s._test_sload_warm(A, 1) == (False, 10)   # warmth was discarded too
+    assert _testing.sload_warm(s, A, 1) == (False, 10)   # warmth was discarded too
 
 
 def test_sstore_known_without_prepare_records_the_original():
     s = State()
     s.set_account(A, nonce=1, storage={1: 10})
-    s._test_sstore_known(A, 1, 10, 12)
-    assert s._test_original(A, 1) == 10 and s.get_storage(A, 1) == 12
+    _testing.sstore_known(s, A, 1, 10, 12)
+    assert _testing.original(s, A, 1) == 10 and s.get_storage(A, 1) == 12
 
 
 def test_sstore_known_after_an_incarnation_change_uses_the_new_one():
     s = State()
     s.set_account(A, nonce=1, storage={1: 10})
-    assert s._test_sstore_prepare(A, 1) == (False, 10, 10)
-    s._test_create_account(A)                        # not what an SSTORE does; must stay right
-    s._test_sstore_known(A, 1, 0, 5)
+    assert _testing.sstore_prepare(s, A, 1) == (False, 10, 10)
+    _testing.create_account(s, A)                        # not what an SSTORE does; must stay right
+    _testing.sstore_known(s, A, 1, 0, 5)
     assert s.get_storage(A, 1) == 5
-    cp = s._test_checkpoint()
-    assert s._test_sstore_prepare(A, 1) == (True, 0, 5)
-    s._test_revert(cp)
-    s._test_sstore_known(A, 1, 5, 6)
+    cp = _testing.checkpoint(s)
+    assert _testing.sstore_prepare(s, A, 1) == (True, 0, 5)
+    _testing.revert(s, cp)
+    _testing.sstore_known(s, A, 1, 5, 6)
     assert s.get_storage(A, 1) == 6

@@ -1,6 +1,7 @@
 """The state releases interned code when the Backend raises (found with a live-Code count)."""
 import pytest
 from verbs._evm.state import State, _live_code_count
+from verbs._evm import _testing
 
 
 class _Failing:
@@ -28,5 +29,5 @@ def test_backend_error_in_set_code_releases_the_code():
     before = _live_code_count()
     for i in range(10):
         with pytest.raises(RuntimeError):
-            st._test_set_code(bytes([i + 1]) * 20, b"set_code code %d" % i)
+            _testing.set_code(st, bytes([i + 1]) * 20, b"set_code code %d" % i)
     assert _live_code_count() == before

@@ -5,8 +5,9 @@ import pytest
 
 from verbs.fork import RPCBackend
 
-core = pytest.importorskip("verbs._evm.core", reason="the compiled EVM core (verbs._evm.core) "
-                           "is not built: python setup.py build_ext --inplace")
+_BUILD = "is not built: python setup.py build_ext --inplace"
+evm_mod = pytest.importorskip("verbs._evm.evm", reason=f"the compiled EVM (verbs._evm.evm) {_BUILD}")
+tx_mod = pytest.importorskip("verbs._evm.tx", reason=f"the compiled Tx (verbs._evm.tx) {_BUILD}")
 
 
 def call_data(selector: str, types, args) -> bytes:
@@ -20,18 +21,18 @@ def test_balance_of_and_transfer_on_a_fork_count_their_requests(erc20_chain, tmp
     block = chain.blocks[1]
     a, r = chain.accounts[0], chain.accounts[3]
     backend = RPCBackend(chain.url, block_number=block, cache_dir=tmp_path)
-    evm = core.EVM(fork="Osaka", chain_id=backend.chain_id, backend=backend)
+    evm = evm_mod.EVM(fork="Osaka", chain_id=backend.chain_id, backend=backend)
     evm.set_block(**backend.block_env.set_block_kwargs())
     created = backend.rpc.stats.as_dict()
 
-    res = evm.transact(core.Tx(a, to=chain.token, gas_limit=200_000,
+    res = evm.transact(tx_mod.Tx(a, to=chain.token, gas_limit=200_000,
                                data=call_data("70a08231", ["address"], ["0x" + a.hex()])),
                        commit=False)
     assert res.success, res
     assert decode(["uint256"], res.output)[0] == chain.balances[block][a]
     after_call = backend.rpc.stats.as_dict()
 
-    res = evm.transact(core.Tx(a, to=chain.token, gas_limit=200_000,
+    res = evm.transact(tx_mod.Tx(a, to=chain.token, gas_limit=200_000,
                                data=call_data("a9059cbb", ["address", "uint256"],
                                               ["0x" + r.hex(), 5])))
     assert res.success, res
@@ -51,9 +52,9 @@ def test_balance_of_and_transfer_on_a_fork_count_their_requests(erc20_chain, tmp
 
     # the same run again from the disk cache: no request at all
     again = RPCBackend(chain.url, block_number=block, cache_dir=tmp_path, trust_disk_cache=True)
-    evm = core.EVM(fork="Osaka", chain_id=again.chain_id, backend=again)
+    evm = evm_mod.EVM(fork="Osaka", chain_id=again.chain_id, backend=again)
     evm.set_block(**again.block_env.set_block_kwargs())
-    res = evm.transact(core.Tx(a, to=chain.token, gas_limit=200_000,
+    res = evm.transact(tx_mod.Tx(a, to=chain.token, gas_limit=200_000,
                                data=call_data("a9059cbb", ["address", "uint256"],
                                               ["0x" + r.hex(), 5])))
     assert res.success
@@ -69,10 +70,10 @@ def test_prefetch_for_tx_leaves_nothing_for_the_evm_to_fetch(erc20_chain, tmp_pa
     backend.prefetch_for_tx(a, chain.token, data)
     before = backend.rpc.stats.as_dict()
     assert before["round_trips"] == 1 + 2
-    evm = core.EVM(fork="Osaka", chain_id=backend.chain_id, backend=backend)
+    evm = evm_mod.EVM(fork="Osaka", chain_id=backend.chain_id, backend=backend)
     evm.set_block(**backend.block_env.set_block_kwargs())
     balance_of = call_data("70a08231", ["address"], ["0x" + a.hex()])
-    assert evm.transact(core.Tx(a, to=chain.token, gas_limit=200_000, data=balance_of),
+    assert evm.transact(tx_mod.Tx(a, to=chain.token, gas_limit=200_000, data=balance_of),
                         commit=False).success
-    assert evm.transact(core.Tx(a, to=chain.token, gas_limit=200_000, data=data)).success
+    assert evm.transact(tx_mod.Tx(a, to=chain.token, gas_limit=200_000, data=data)).success
     assert backend.rpc.stats.round_trips == before["round_trips"]

@@ -6,7 +6,7 @@ from libc.stdint cimport uint8_t, int64_t, uint64_t
 
 from verbs._evm.u256 cimport u256
 from verbs._evm.state cimport State, Code
-from verbs._evm.forks cimport Schedule
+from verbs._evm.hardforks cimport Schedule
 
 
 # Why a frame stopped.  Success: STOP, RETURN, SELFDESTRUCT.  REVERT keeps the gas left;

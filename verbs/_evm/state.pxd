@@ -72,6 +72,11 @@ cdef struct Code:
     int64_t refcount
 
 
+# A frozen, immutable chain of layers (snapshot.pxi), shared by States built from it.
+cdef class Snapshot:
+    cdef layer_t *layer
+
+
 @cython.final
 cdef class State:
     # --- C internals (state.pyx) -------------------------------------------------------------

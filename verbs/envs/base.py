@@ -8,8 +8,9 @@ import typing
 
 import numpy as np
 
-from verbs._evm import core as _core
-from verbs._evm.forks import schedule
+from verbs._evm.evm import EVM
+from verbs._evm.tx import InvalidTransaction, Tx
+from verbs._evm.hardforks import schedule
 from verbs.envs.errors import RevertError
 from verbs.envs.events import Event, Log
 from verbs.envs.snapshot import Snapshot
@@ -30,7 +31,7 @@ _tuple_new = tuple.__new__
 TransactionLike = typing.Union[typing.Tuple[bytes, bytes, bytes, bool], Transaction]
 
 
-def _invalid(exc: "_core.InvalidTransaction", what: str) -> RevertError:
+def _invalid(exc: "InvalidTransaction", what: str) -> RevertError:
     """The RevertError for a transaction the EVM rejected as invalid."""
     return RevertError(f"{what}: invalid transaction ({exc.kind}): {exc}",
                        halt="invalid_transaction")
@@ -137,7 +138,7 @@ class BaseEnv:
             self._cache_backend = CacheBackend(cache, strict=strict_cache)
             backend = self._cache_backend
 
-        self._evm = _core.EVM(
+        self._evm = EVM(
             fork=fork,
             chain_id=_chain_id,
             rules=None if self._real_fees else "simulation",
@@ -181,7 +182,7 @@ class BaseEnv:
 
     @property
     def evm(self):
-        """The underlying :class:`verbs._evm.core.EVM` (for advanced use)."""
+        """The underlying :class:`verbs._evm.evm.EVM` (for advanced use)."""
         return self._evm
 
     # ------------------------------------------------------------------ accounts
@@ -222,7 +223,7 @@ class BaseEnv:
     def _tx(self, sender: bytes, to: typing.Optional[bytes], data: bytes, value: int,
             nonce: typing.Optional[int] = None, priority_fee: typing.Optional[int] = None):
         gas_limit, gas_price, max_fee, tip = self._fees(priority_fee)
-        return _core.Tx(
+        return Tx(
             sender, to=to, data=data, value=value, nonce=nonce, gas_limit=gas_limit,
             gas_price=gas_price, max_fee_per_gas=max_fee, max_priority_fee_per_gas=tip,
         )
@@ -240,7 +241,7 @@ class BaseEnv:
     def _run(self, tx, commit: bool, what: str):
         try:
             return self._evm.transact(tx, commit=commit)
-        except _core.InvalidTransaction as exc:
+        except InvalidTransaction as exc:
             raise _invalid(exc, what) from exc
 
     @staticmethod
@@ -337,7 +338,7 @@ class BaseEnv:
         if self._plain_run:
             try:
                 result = self._transact(sender, contract_address, encoded_args, value, commit)
-            except _core.InvalidTransaction as exc:
+            except InvalidTransaction as exc:
                 raise _invalid(exc, "Call" if not commit else "Execute") from exc
         else:  # a subclass hooks _run (the fork env prefetches)
             result = self._run(
@@ -454,7 +455,7 @@ class BaseEnv:
             selector = data[:4]
             try:
                 result = transact(sender, to, data, value, True, nonce, fee)
-            except _core.InvalidTransaction as exc:
+            except InvalidTransaction as exc:
                 events.append((False, selector, (), step, sequence))
                 if checked:
                     failures.append(RevertError(

@@ -20,7 +20,7 @@ class RevertError(Exception):
         the call, a custom error; ``None`` when the data cannot be decoded.
     halt : str
         Why execution stopped: ``"revert"``, ``"out_of_gas"``, ``"invalid_opcode"``,
-        ``"invalid_transaction"``, ... (see ``verbs._evm.core.Result.halt``).
+        ``"invalid_transaction"``, ... (see ``verbs._evm.tx.Result.halt``).
     """
 
     def __init__(

@@ -97,7 +97,7 @@ class BlockEnv:
         return self.__dataclass_fields__.keys()
 
     def set_block_kwargs(self) -> Dict[str, Any]:
-        """Keywords for ``verbs._evm.core.EVM.set_block`` (absent fee fields given as 0)."""
+        """Keywords for ``verbs._evm.evm.EVM.set_block`` (absent fee fields given as 0)."""
         return dict(number=self.number, timestamp=self.timestamp, coinbase=self.coinbase,
                     gas_limit=self.gas_limit, base_fee=self.base_fee or 0,
                     prevrandao=self.prevrandao, difficulty=self.difficulty,

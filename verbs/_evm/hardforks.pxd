@@ -1,5 +1,5 @@
 # The opcode table and the fork rules, as C data for the interpreter and the transaction code.
-# forks.pyx fills them from one Python table of opcodes and one base schedule plus per-fork
+# hardforks.pyx fills them from one Python table of opcodes and one base schedule plus per-fork
 # deltas; nothing else states a stack effect, a static gas cost or a fork rule.
 
 from libc.stdint cimport uint8_t, int32_t, int64_t, uint64_t
