@@ -52,7 +52,6 @@ class Result:
     gas_refund: int = 0
     logs: list = field(default_factory=list)
     created_address: Any = None
-    error: Any = None
 
 
 class EVM:

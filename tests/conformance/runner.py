@@ -355,9 +355,6 @@ def run_case(case: Case) -> CaseResult:
     except Exception as exc:  # noqa: BLE001
         return fail(f"unexpected exception in dump()/logs {type(exc).__name__}: {exc}")
     info = f"halt={result.halt} gas_used={result.gas_used}"
-    err = getattr(result, "error", None)
-    if err:
-        info += f" error={err}"
     if root != case.expected_hash:
         diff = ""
         post = case.post_state()

@@ -83,3 +83,14 @@ def test_zero_address_not_refunded_from_snapshot(deployed):
     env.create_account(utils.ZERO_ADDRESS, 1)
     clone = envs.EmptyEnvRandom(1, snapshot=env.export_snapshot())
     assert clone.get_balance(utils.ZERO_ADDRESS) == 1
+
+
+def test_each_level_names_the_other_kind(deployed):
+    from verbs._evm.state import Snapshot as StateSnapshot
+
+    env, *_ = deployed
+    snap = env.export_snapshot()
+    with pytest.raises(ValueError, match="verbs state snapshot, not a env snapshot"):
+        Snapshot.from_bytes(snap.state.to_bytes())
+    with pytest.raises(ValueError, match="verbs env snapshot, not a state snapshot"):
+        StateSnapshot.from_bytes(snap.to_bytes())

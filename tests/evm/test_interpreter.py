@@ -383,46 +383,6 @@ def test_blockhash_window():
 
 # --- Python exceptions inside the loop -------------------------------------------------------
 
-class FailingBackend:
-    def basic(self, address):
-        if address == OTHER:
-            raise ConnectionError("backend down")
-        return None
-
-    def storage(self, address, slot):
-        return 0
-
-    def block_hash(self, number):
-        return b"\x00" * 32
-
-
-def test_backend_exception_ends_the_transaction_with_error():
-    evm = EVM("Osaka", backend=FailingBackend())
-    evm.set_account(SENDER, balance=10 ** 18)
-    evm.set_account(ME, code=push(int.from_bytes(OTHER, "big")) + asm("BALANCE", "STOP"))
-    r = evm.transact(Tx(SENDER, to=ME, gas_limit=100_000))
-    assert not r.success
-    assert r.error and "backend down" in r.error
-    assert evm.get_nonce(SENDER) == 0             # nothing was committed
-
-
-def test_precompile_exception_ends_the_transaction_with_error(monkeypatch):
-    import verbs._evm.precompiles as precompiles
-
-    def broken(address, data, gas, fork):
-        raise RuntimeError("precompile exploded")
-
-    monkeypatch.setattr(precompiles, "run_precompile", broken)
-    evm = EVM("Osaka")
-    evm.set_account(SENDER, balance=10 ** 18)
-    evm.set_account(ME, code=push(1) + push(0) + asm("SSTORE") + call(b"\x00" * 19 + b"\x02",
-                                                                      gas=10_000))
-    r = evm.transact(Tx(SENDER, to=ME, gas_limit=100_000))
-    assert not r.success and r.halt == "error"
-    assert "precompile exploded" in r.error
-    assert evm.get_storage(ME, 0) == 0 and evm.get_nonce(SENDER) == 0
-
-
 def test_precompile_call_through_the_loop():
     evm = EVM("Osaka")
     evm.set_account(SENDER, balance=10 ** 18)

@@ -28,14 +28,9 @@ from Crypto.Hash import keccak as crypto_keccak
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from verbs._evm import precompiles as P
+from verbs.errors import EVMInternalError
 SHANGHAI, CANCUN, PRAGUE, OSAKA = P.SHANGHAI, P.CANCUN, P.PRAGUE, P.OSAKA
 FORKS = (SHANGHAI, CANCUN, PRAGUE, OSAKA)
-
-
-@pytest.fixture(autouse=True)
-def strict_precompiles(monkeypatch):
-    """Let programming errors inside a precompile raise instead of becoming failures."""
-    monkeypatch.setattr(P, "STRICT", True)
 
 
 def word(n: int) -> bytes:
@@ -347,15 +342,14 @@ def test_gas_is_exact_and_one_less_fails(fork, address, data, cost):
     assert P.run_precompile(address, data, cost - 1, fork) == (False, cost - 1, b"")
 
 
-def test_unexpected_library_exception_becomes_a_failure_unless_strict(monkeypatch):
+def test_unexpected_library_exception_is_an_internal_error(monkeypatch):
     def broken(data, gas, fork):
         raise RuntimeError("library bug")
 
     monkeypatch.setitem(P._BY_FORK[OSAKA], 0x02, broken)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(EVMInternalError, match="library bug") as info:
         P.run_precompile(0x02, b"", 100, OSAKA)
-    monkeypatch.setattr(P, "STRICT", False)
-    assert P.run_precompile(0x02, b"", 100, OSAKA) == (False, 100, b"")
+    assert isinstance(info.value.__cause__, RuntimeError)
 
 
 # =============================================================================================

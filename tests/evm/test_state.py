@@ -6,7 +6,6 @@ import copy
 import gc
 import os
 import pickle
-import zlib
 
 import pytest
 from Crypto.Hash import keccak
@@ -15,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from verbs._evm.state import Snapshot, State, _live_code_count, _set_max_depth
-from verbs._evm import _testing
+from verbs._evm import _testing, container
 
 A = bytes.fromhex("11" * 20)
 B = bytes.fromhex("22" * 20)
@@ -788,9 +787,7 @@ def test_snapshot_from_bytes_errors():
 
     # raw (uncompressed) bodies with a right checksum but malformed content
     def framed(raw):
-        return (b"VERBSNAP" + (1).to_bytes(2, "little") + (0).to_bytes(2, "little")
-                + len(raw).to_bytes(8, "little") + zlib.crc32(raw).to_bytes(4, "little")
-                + len(raw).to_bytes(8, "little") + raw)
+        return container.pack("state", raw)
 
     def account(addr, status=1):
         return addr + bytes([status, 0]) + bytes(8 + 32) + bytes(4) + bytes(4)

@@ -9,7 +9,8 @@ from libc.stdint cimport uint8_t, uint64_t
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 
 from verbs._evm.u256 cimport u256, u256_zero
-from verbs._evm.state cimport State, Snapshot, Code, layer_t
+from verbs._evm.state cimport State, Snapshot, layer_t
+from verbs._evm.code cimport Code
 from verbs._evm.convert cimport _addr, _to_u256, _from_u256, _to_u64
 
 
@@ -57,7 +58,7 @@ def code_hash(State state, address) -> bytes:
 
 def jumpdests(State state, address) -> bytes:
     cdef Code *c
-    State.get_code(state, _addr(address), &c)
+    State.read_code(state, _addr(address), &c)
     cdef const uint8_t *bits = state.code_jumpdests(c)
     return PyBytes_FromStringAndSize(<const char *>bits, c.size // 8 + 1)
 
@@ -65,8 +66,8 @@ def jumpdests(State state, address) -> bytes:
 def code_shared(State state, address_a, address_b) -> bool:
     cdef Code *a
     cdef Code *b
-    State.get_code(state, _addr(address_a), &a)
-    State.get_code(state, _addr(address_b), &b)
+    State.read_code(state, _addr(address_a), &a)
+    State.read_code(state, _addr(address_b), &b)
     return a == b
 
 
@@ -180,16 +181,15 @@ def sload_loop(State state, address, slot, Py_ssize_t n) -> int:
     """Run `n` sloads of one slot without the GIL (for rough timing); returns the value."""
     cdef u256 k, v
     cdef const uint8_t *a = _addr(address)
-    cdef Py_ssize_t i
     _to_u256(slot, &k, "slot")
     with nogil:
-        for i in range(n):
+        for _ in range(n):
             state.sload(a, &k, &v)
     return _from_u256(&v)
 
 
 def opcode_loop(State state, address, Py_ssize_t nslots, Py_ssize_t n, Py_ssize_t per_tx,
-                      bint fused):
+                bint fused):
     """Run `n` SSTOREs the way the interpreter does (original, current, warmth, then the
     write: fused calls, or the separate ones), committing every `per_tx` (rough timing)."""
     cdef u256 k, v, o, c

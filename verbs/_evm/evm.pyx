@@ -6,18 +6,18 @@ Transaction validation and processing follow ethereum/execution-specs ``fork.py`
 fork's numbers taken from the Schedule (hardforks.pyx).  See docs/internals.md "The EVM core".
 """
 
-cimport cython
 from libc.stdint cimport uint8_t, int64_t, uint64_t
-from libc.string cimport memcpy, memset, memcmp
+from libc.string cimport memcpy, memset
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.long cimport PyLong_AsUnsignedLongLong, PyLong_FromUnsignedLongLong
 
-from verbs._evm.u256 cimport u256, u256_from_be, u256_to_be, u256_zero, u256_set_u64, u256_fits_u64
-from verbs._evm.keccak cimport c_keccak256
-from verbs._evm.state cimport State, Code
-from verbs._evm.hardforks cimport Schedule, fill_schedule, OSAKA
+from verbs._evm.u256 cimport u256, u256_from_be, u256_to_be, u256_set_u64, u256_fits_u64
+from verbs._evm.state cimport State
+from verbs._evm.code cimport Code
+from verbs._evm.eip7702 cimport is_delegation, delegate_of, designation
+from verbs._evm.hardforks cimport Schedule, fill_schedule
 from verbs._evm.interpreter cimport (
-    Interpreter, Message, Outcome, BlockEnv, H_REVERT, H_OUT_OF_GAS, H_CREATE_COLLISION,
+    Interpreter, Message, Outcome, BlockEnv, H_REVERT, H_CREATE_COLLISION,
 )
 from verbs._evm.hardforks import fork_id, fork_name, Rules, fake_exponential
 from verbs._evm.interpreter import HALT_NAMES, contract_address
@@ -36,14 +36,8 @@ __all__ = ["EVM"]
 
 U64_MAX = 2 ** 64 - 1
 U256_MAX = 2 ** 256 - 1
-DELEGATION_MARKER = b"\xef\x01\x00"
 ZERO_ADDRESS = b"\x00" * 20
 INT64_MAX = 2 ** 63 - 1
-
-cdef uint8_t DELEGATION[3]
-DELEGATION[0] = 0xEF
-DELEGATION[1] = 0x01
-DELEGATION[2] = 0x00
 
 
 def _int(v):
@@ -84,6 +78,16 @@ cdef inline const uint8_t *P(bytes b):
     return <const uint8_t *>PyBytes_AS_STRING(b)
 
 
+# What validation hands to processing (validate_transaction + check_transaction's results).
+cdef struct Validated:
+    int64_t intrinsic               # intrinsic gas
+    int64_t floor                   # EIP-7623 calldata floor (0 before Prague)
+    int64_t gas                     # the gas limit, saturated at the int64 limits
+    uint64_t acct_nonce             # the sender's nonce before the transaction
+    u256 gas_price                  # the effective gas price
+    u256 blob_fee                   # blob gas * blob base fee
+
+
 cdef class EVM:
     """An EVM: a journaled State, a fork Schedule, a block environment; ``transact`` runs a
     transaction (see docs/internals.md "The EVM core")."""
@@ -96,10 +100,6 @@ cdef class EVM:
     cdef object _chain_id
     cdef readonly object number, timestamp, coinbase, gas_limit, base_fee, prevrandao
     cdef readonly object difficulty, excess_blob_gas, blob_base_fee
-    # what _validate hands to _process
-    cdef int64_t _v_intrinsic, _v_floor, _v_gas
-    cdef uint64_t _v_acct_nonce
-    cdef object _v_gas_price, _v_blob_fee
 
     def __init__(self, fork="Osaka", chain_id=1, rules=None, backend=None,
                  blob_schedule=None, state=None, snapshot=None):
@@ -221,19 +221,19 @@ cdef class EVM:
                                storage=storage)
 
     def get_balance(self, address) -> int:
-        return (<object>self.state).get_balance(to_address(address))
+        return self.state.get_balance(to_address(address))
 
     def get_nonce(self, address) -> int:
-        return (<object>self.state).get_nonce(to_address(address))
+        return self.state.get_nonce(to_address(address))
 
     def get_code(self, address) -> bytes:
-        return (<object>self.state).get_code(to_address(address))
+        return self.state.get_code(to_address(address))
 
     def get_storage(self, address, slot) -> int:
         return self.state.get_storage(to_address(address), int(slot))
 
     def account_exists(self, address) -> bool:
-        return (<object>self.state).account_exists(to_address(address))
+        return self.state.account_exists(to_address(address))
 
     def dump(self) -> dict:
         return self.state.dump()
@@ -241,7 +241,11 @@ cdef class EVM:
     # --- transactions ----------------------------------------------------------------------
     def transact(self, tx, commit=True):
         """Validate and run ``tx``; ``commit=False`` discards every change afterwards.
-        Raises InvalidTransaction (state unchanged) for an invalid transaction."""
+
+        Raises InvalidTransaction for an invalid transaction; an exception raised by the
+        Backend propagates as it is, and a library failure inside a precompile as
+        ``verbs.errors.EVMInternalError``.  In every such case the state is as before the
+        call."""
         if type(tx) is not Tx:
             tx = _as_tx(tx)
         return self._transact(<Tx>tx, commit)
@@ -281,31 +285,27 @@ cdef class EVM:
 
     cdef object _transact(self, Tx tx, bint commit):
         cdef Result result
+        cdef Validated v
         _check_tx_fields(tx)
+        # An exception is never a transaction outcome: InvalidTransaction, one raised by the
+        # Backend (a node or cache that failed) or EVMInternalError (a library bug inside a
+        # precompile) discards every change of the transaction and propagates unchanged.
         try:
-            self._validate(tx)
-        except InvalidTransaction:
+            self._validate(tx, &v)
+            result = self._process(tx, &v)
+        except BaseException:
             self.state.discard_tx()
             raise
-        except Exception as exc:      # a Backend that failed while validating
-            self.state.discard_tx()
-            return Result(False, "error", error=f"{type(exc).__name__}: {exc}")
-        try:
-            result = self._process(tx)
-        except BaseException as exc:
-            self.state.discard_tx()
-            if not isinstance(exc, Exception):
-                raise
-            return Result(False, "error", error=f"{type(exc).__name__}: {exc}")
         if commit:
             self.state.commit_tx()
         else:
             self.state.discard_tx()
         return result
 
-    cdef int _validate(self, Tx tx) except -1:
-        """validate_transaction + check_transaction: leaves what processing needs in
-        ``_v_*`` (intrinsic gas, floor, effective gas price, blob fee, nonce)."""
+    cdef int _validate(self, Tx tx, Validated *v) except -1:
+        """validate_transaction + check_transaction: raises InvalidTransaction, or fills `v`
+        with what processing needs (intrinsic gas, floor, nonce, effective gas price, blob
+        fee)."""
         cdef Schedule *s = &self.interp.sched
         cdef uint64_t acct_nonce
         cdef u256 bal
@@ -344,7 +344,7 @@ cdef class EVM:
         if g < floor:
             raise InvalidTransaction("INTRINSIC_GAS_BELOW_FLOOR_GAS_COST",
                                      f"gas limit {gas} < calldata floor {floor}")
-        self.state.get_nonce(P(sender), &acct_nonce)
+        self.state.read_nonce(P(sender), &acct_nonce)
         tx_nonce = tx.nonce
         if tx_nonce is None:      # the account's nonce
             if acct_nonce == 0xFFFFFFFFFFFFFFFF:
@@ -430,24 +430,29 @@ cdef class EVM:
         else:
             need = value
         if need:
-            self.state.get_balance(P(sender), &bal)
+            self.state.read_balance(P(sender), &bal)
             balance = u256_to_int(&bal)
             if balance < need:
                 raise InvalidTransaction("INSUFFICIENT_ACCOUNT_FUNDS",
                                          f"balance {balance} < {need} (max fees + value)")
         if s.eip3607:
-            self.state.get_code(P(sender), &code)
-            if code.size and not (code.size == 23 and memcmp(code.data, DELEGATION, 3) == 0):
+            self.state.read_code(P(sender), &code)
+            if code.size and not is_delegation(code.data, code.size):
                 raise InvalidTransaction("SENDER_NOT_EOA", "the sender has code (EIP-3607)")
-        self._v_intrinsic = intrinsic
-        self._v_floor = floor
-        self._v_gas = g
-        self._v_acct_nonce = acct_nonce
-        self._v_gas_price = gas_price
-        self._v_blob_fee = blob_gas * blob_price if blob_gas else 0
+        blob_fee = blob_gas * blob_price if blob_gas else 0
+        if s.charge_fees and (gas_price > U256_MAX or blob_fee > U256_MAX):
+            # only reachable without the balance check (which rejects the product first)
+            raise InvalidTransaction("GASLIMIT_PRICE_PRODUCT_OVERFLOW",
+                                     "the gas price or blob fee does not fit 256 bits")
+        v.intrinsic = intrinsic
+        v.floor = floor
+        v.gas = g
+        v.acct_nonce = acct_nonce
+        int_to_u256(&v.gas_price, gas_price)
+        int_to_u256(&v.blob_fee, blob_fee)
         return 0
 
-    cdef Result _process(self, Tx tx):
+    cdef Result _process(self, Tx tx, const Validated *v):
         """process_transaction: charge, warm, authorize, run, refund, pay the coinbase."""
         cdef Schedule *s = &self.interp.sched
         cdef Interpreter it = self.interp
@@ -455,39 +460,28 @@ cdef class EVM:
         cdef Message m
         cdef Outcome o
         cdef u256 w
-        cdef uint64_t n
         cdef Code *code
         cdef Result r
-        cdef uint64_t acct_nonce = self._v_acct_nonce
-        cdef int64_t intrinsic = self._v_intrinsic
+        cdef uint64_t acct_nonce = v.acct_nonce
+        cdef int64_t intrinsic = v.intrinsic
         cdef bytes sender = tx.sender
         cdef bytes data = tx.data
         cdef bint charge = s.charge_fees
         cdef int t = tx.tx_type
         cdef bint success
-        cdef int64_t g = self._v_gas, auth_refund = 0, used, refund_c, gas_used_c
+        cdef int64_t g = v.gas, auth_refund = 0, used, refund_c, gas_used_c
         cdef bint small_gas = g <= (<int64_t>1 << 62)     # gas arithmetic exact in int64
-        gas_price = self._v_gas_price
+        gas_price = u256_to_int(&v.gas_price)
         to = tx.to
         gas = tx.gas_limit
         value = tx.value
-        it.reset_tx()
-        # the transaction environment
-        memcpy(it.tx.origin, P(sender), 20)
-        int_to_u256(&it.tx.gas_price, gas_price)
-        if t == 3:
-            hashes = b"".join(tx.blob_hashes or ())
-            it.blob_hashes = hashes
-            it.tx.blob_hashes = P(hashes)
-            it.tx.n_blob_hashes = len(hashes) // 32
-        else:
-            it.tx.blob_hashes = NULL
-            it.tx.n_blob_hashes = 0
+        it.begin_tx(P(sender), &v.gas_price,
+                    b"".join(tx.blob_hashes or ()) if t == 3 else None)
         # nonce and fees
         st.set_nonce(P(sender), acct_nonce + 1)
         if charge:
-            fee = gas * gas_price + self._v_blob_fee
-            st.get_balance(P(sender), &w)
+            fee = gas * gas_price + u256_to_int(&v.blob_fee)
+            st.read_balance(P(sender), &w)
             if u256_to_int(&w) < fee + value:
                 # only with Rules(check_balance=False): top the sender up to what it must
                 # pay, as revm's disable_balance_check does
@@ -522,10 +516,7 @@ cdef class EVM:
             m.code = P(data)
             m.code_size = PyBytes_GET_SIZE(data)
             m.jumpdests = NULL
-            # EIP-7610: collision with an account that has a nonce, code or storage
-            st.get_nonce(P(target), &n)
-            st.get_code(P(target), &code)
-            if n != 0 or code.size != 0 or st.account_has_storage(P(target)):
+            if st.create_collision(P(target)):
                 o.halt = H_CREATE_COLLISION
                 o.gas_left = 0
                 o.output = NULL
@@ -542,13 +533,12 @@ cdef class EVM:
             memcpy(m.code_address, P(target), 20)
             m.data = P(data)
             m.data_size = PyBytes_GET_SIZE(data)
-            st.get_code(P(target), &code)
-            if s.delegation_eip7702 and code.size == 23 and \
-                    memcmp(code.data, DELEGATION, 3) == 0:
+            st.read_code(P(target), &code)
+            if s.delegation_eip7702 and is_delegation(code.data, code.size):
                 m.disable_precompiles = 1
-                it.warm_account(code.data + 3)
-                memcpy(m.code_address, code.data + 3, 20)
-                st.get_code(m.code_address, &code)
+                it.warm_account(delegate_of(code.data))
+                memcpy(m.code_address, delegate_of(code.data), 20)
+                st.read_code(m.code_address, &code)
             m.code = code.data
             m.code_size = code.size
             m.jumpdests = st.code_jumpdests(code) if code.size else NULL
@@ -565,13 +555,13 @@ cdef class EVM:
         if small_gas:
             used = g - o.gas_left
             refund_c = min(used // s.refund_quotient, auth_refund + it.refund)
-            gas_used_c = max(used - refund_c, self._v_floor)
+            gas_used_c = max(used - refund_c, v.floor)
             refund = refund_c
             gas_used = gas_used_c
         else:
             used_before_refund = gas - o.gas_left
             refund = min(used_before_refund // s.refund_quotient, auth_refund + it.refund)
-            gas_used = max(used_before_refund - refund, self._v_floor)
+            gas_used = max(used_before_refund - refund, v.floor)
         if charge:
             int_to_u256(&w, (gas - gas_used) * gas_price)
             st.add_balance(P(sender), &w)
@@ -581,7 +571,6 @@ cdef class EVM:
         r.gas_refund = refund
         r.logs = it.take_logs() if (success and it.n_logs) else []
         r.created_address = target if (to is None and success) else None
-        r.error = None
         return r
 
     cdef object _set_delegations(self, auths):
@@ -600,16 +589,15 @@ cdef class EVM:
             if authority is None:
                 continue
             st.warm_account(P(authority))
-            st.get_code(P(authority), &code)
-            if code.size and not (code.size == 23 and
-                                  (<bytes>(<char *>code.data)[:3]) == DELEGATION_MARKER):
+            st.read_code(P(authority), &code)
+            if code.size and not is_delegation(code.data, code.size):
                 continue
-            st.get_nonce(P(authority), &n)
+            st.read_nonce(P(authority), &n)
             if n != nonce:
                 continue
-            if st.account_exists(P(authority)):
+            if st.has_account(P(authority)):
                 refund += s.auth_empty_account - s.auth_base
-            new_code = b"" if address == ZERO_ADDRESS else DELEGATION_MARKER + address
+            new_code = b"" if address == ZERO_ADDRESS else designation(address)
             st.set_code(P(authority), P(new_code), len(new_code))
             st.set_nonce(P(authority), n + 1)
         return refund

@@ -130,10 +130,11 @@ cdef class Interpreter:
     cdef uint64_t log_data_cap
     cdef object blob_hashes         # bytes backing tx.blob_hashes
     cdef object run_precompile      # precompiles.run_precompile
-    cdef int max_depth              # the deepest frame used since reset_tx
+    cdef int max_depth              # the deepest frame used since begin_tx
     cdef KeccakMemo *kmemo          # KMEMO_SIZE entries, direct-mapped (NULL until needed)
 
     cdef int execute(self, Message *m, Outcome *o) except -1 nogil
-    cdef int reset_tx(self) except -1
+    cdef int begin_tx(self, const uint8_t *origin, const u256 *gas_price,
+                      bytes blob_hashes) except -1
     cdef int warm_account(self, const uint8_t *addr) except -1 nogil
     cdef list take_logs(self)

@@ -32,7 +32,10 @@ from verbs._evm.u256 cimport (
     u256_mulmod, u256_exp, u256_signextend,
 )
 from verbs._evm.keccak cimport c_keccak256
-from verbs._evm.state cimport State, Code
+from verbs._evm.state cimport State
+from verbs._evm.code cimport Code, analyse_jumpdests, jumpdest_bitmap_size
+from verbs._evm.eip7702 cimport is_delegation, delegate_of
+from verbs._evm.opcodes cimport *
 from verbs._evm.hardforks cimport (
     Schedule, OpInfo, STACK_LIMIT, DEPTH_LIMIT, N_PRECOMPILE_SLOTS, fill_schedule,
 )
@@ -50,16 +53,6 @@ cdef enum:
     MEM_LIMIT = 1 << 30
     KMEMO_BITS = 10                # 1024 remembered 64-byte hashes (~100 KB)
     KEEP_BUFFER = 1 << 20          # pooled frame buffers above this are freed between txs
-    OP_CALL = 0xF1
-    OP_CALLCODE = 0xF2
-    OP_DELEGATECALL = 0xF4
-    OP_STATICCALL = 0xFA
-
-cdef uint8_t DELEGATION_MARKER[3]
-DELEGATION_MARKER[0] = 0xEF
-DELEGATION_MARKER[1] = 0x01
-DELEGATION_MARKER[2] = 0x00
-
 
 # ------------------------------------------------------------------------------------------
 # small helpers
@@ -83,25 +76,6 @@ cdef inline int charge(Frame *f, int64_t cost) noexcept nogil:
     if f.gas < 0:
         return H_OUT_OF_GAS
     return 0
-
-
-cdef inline int is_delegation(const uint8_t *code, size_t size) noexcept nogil:
-    """EIP-7702: the code is a designation 0xef0100 || address."""
-    return size == 23 and memcmp(code, DELEGATION_MARKER, 3) == 0
-
-
-cdef void analyse_jumpdests(const uint8_t *code, size_t n, uint8_t *bitmap) noexcept nogil:
-    """Bit i (byte i >> 3, bit i & 7) set when code[i] is a JUMPDEST opcode, not PUSH data."""
-    cdef size_t i = 0
-    cdef uint8_t op
-    memset(bitmap, 0, (n + 7) >> 3)
-    while i < n:
-        op = code[i]
-        if op == 0x5B:
-            bitmap[i >> 3] |= <uint8_t>(1 << (i & 7))
-        elif 0x60 <= op <= 0x7F:
-            i += op - 0x5F
-        i += 1
 
 
 cdef inline int region(const u256 *off, const u256 *size, uint64_t *o, uint64_t *n,
@@ -288,9 +262,21 @@ cdef class Interpreter:
         free(self.log_data)
         free(self.kmemo)
 
-    cdef int reset_tx(self) except -1:
+    cdef int begin_tx(self, const uint8_t *origin, const u256 *gas_price,
+                      bytes blob_hashes) except -1:
+        """Start a transaction: its environment (origin, effective gas price, the blob
+        versioned hashes concatenated, or None) and empty refund counter and logs."""
         cdef int i
         cdef Frame *f
+        memcpy(self.tx.origin, origin, 20)
+        self.tx.gas_price = gas_price[0]
+        self.blob_hashes = blob_hashes
+        if blob_hashes is None:
+            self.tx.blob_hashes = NULL
+            self.tx.n_blob_hashes = 0
+        else:
+            self.tx.blob_hashes = <const uint8_t *>PyBytes_AS_STRING(blob_hashes)
+            self.tx.n_blob_hashes = PyBytes_GET_SIZE(blob_hashes) // 32
         for i in range(self.max_depth + 1):   # give back memory a large transaction grew
             f = &self.frames[i]
             if f.mem_cap > KEEP_BUFFER:
@@ -368,7 +354,7 @@ cdef class Interpreter:
             if m.jumpdests != NULL or m.code_size == 0:
                 f.jumpdests = m.jumpdests
             else:
-                if buf_reserve(&f.jd, &f.jd_cap, (m.code_size + 7) >> 3) != 0:
+                if buf_reserve(&f.jd, &f.jd_cap, jumpdest_bitmap_size(m.code_size)) != 0:
                     with gil:
                         raise MemoryError("jumpdest bitmap")
                 analyse_jumpdests(m.code, m.code_size, f.jd)
@@ -485,7 +471,7 @@ cdef int run(Interpreter self, Frame *f) except -1 nogil:
     cdef int64_t gas = f.gas
     cdef int op, r = 0
     while True:
-        op = code[pc] if pc < n else 0x00
+        op = code[pc] if pc < n else OP_STOP
         info = &ops[op]
         if not info.defined:
             r = H_INVALID_OPCODE
@@ -501,110 +487,114 @@ cdef int run(Interpreter self, Frame *f) except -1 nogil:
             r = H_OUT_OF_GAS
             break
         pc += 1
-        if op == 0x00:
+        if op == OP_STOP:
             r = H_STOP
             break
-        elif op == 0x01:
+        elif op == OP_ADD:
             add(self, f)
-        elif op == 0x02:
+        elif op == OP_MUL:
             mul(self, f)
-        elif op == 0x03:
+        elif op == OP_SUB:
             sub(self, f)
-        elif op == 0x04:
+        elif op == OP_DIV:
             div(self, f)
-        elif op == 0x05:
+        elif op == OP_SDIV:
             sdiv(self, f)
-        elif op == 0x06:
+        elif op == OP_MOD:
             mod(self, f)
-        elif op == 0x07:
+        elif op == OP_SMOD:
             smod(self, f)
-        elif op == 0x08:
+        elif op == OP_ADDMOD:
             addmod(self, f)
-        elif op == 0x09:
+        elif op == OP_MULMOD:
             mulmod(self, f)
-        elif op == 0x0B:
+        elif op == OP_SIGNEXTEND:
             signextend(self, f)
-        elif op == 0x10:
+        elif op == OP_LT:
             less_than(self, f)
-        elif op == 0x11:
+        elif op == OP_GT:
             greater_than(self, f)
-        elif op == 0x12:
+        elif op == OP_SLT:
             signed_less_than(self, f)
-        elif op == 0x13:
+        elif op == OP_SGT:
             signed_greater_than(self, f)
-        elif op == 0x14:
+        elif op == OP_EQ:
             equal(self, f)
-        elif op == 0x15:
+        elif op == OP_ISZERO:
             is_zero(self, f)
-        elif op == 0x16:
+        elif op == OP_AND:
             bitwise_and(self, f)
-        elif op == 0x17:
+        elif op == OP_OR:
             bitwise_or(self, f)
-        elif op == 0x18:
+        elif op == OP_XOR:
             bitwise_xor(self, f)
-        elif op == 0x19:
+        elif op == OP_NOT:
             bitwise_not(self, f)
-        elif op == 0x1A:
+        elif op == OP_BYTE:
             get_byte(self, f)
-        elif op == 0x1B:
+        elif op == OP_SHL:
             bitwise_shl(self, f)
-        elif op == 0x1C:
+        elif op == OP_SHR:
             bitwise_shr(self, f)
-        elif op == 0x1D:
+        elif op == OP_SAR:
             bitwise_sar(self, f)
-        elif op == 0x1E:
+        elif op == OP_CLZ:
             count_leading_zeros(self, f)
-        elif op == 0x30:
+        elif op == OP_ADDRESS:
             address(self, f)
-        elif op == 0x33:
+        elif op == OP_CALLER:
             caller(self, f)
-        elif op == 0x34:
+        elif op == OP_CALLVALUE:
             callvalue(self, f)
-        elif op == 0x35:
+        elif op == OP_CALLDATALOAD:
             calldataload(self, f)
-        elif op == 0x36:
+        elif op == OP_CALLDATASIZE:
             calldatasize(self, f)
-        elif op == 0x38:
+        elif op == OP_CODESIZE:
             codesize(self, f)
-        elif op == 0x3D:
+        elif op == OP_RETURNDATASIZE:
             returndatasize(self, f)
-        elif op == 0x50:
+        elif op == OP_POP:
             pop(self, f)
-        elif op == 0x5B:
+        elif op == OP_JUMPDEST:
             pass           # JUMPDEST: static gas only
-        elif op == 0x5F:
+        elif op == OP_PUSH0:
             push0(self, f)
-        elif op in (0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67,
-                    0x68, 0x69, 0x6A, 0x6B, 0x6C, 0x6D, 0x6E, 0x6F,
-                    0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77,
-                    0x78, 0x79, 0x7A, 0x7B, 0x7C, 0x7D, 0x7E, 0x7F):
-            push_n(self, f, op - 0x5F, &pc)
-        elif op in (0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87,
-                    0x88, 0x89, 0x8A, 0x8B, 0x8C, 0x8D, 0x8E, 0x8F):
-            dup_n(self, f, op - 0x7F)
-        elif op in (0x90, 0x91, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97,
-                    0x98, 0x99, 0x9A, 0x9B, 0x9C, 0x9D, 0x9E, 0x9F):
-            swap_n(self, f, op - 0x8F)
-        elif op == 0x20 or op == 0x51 or op == 0x52:
+        elif op in (OP_PUSH1, OP_PUSH2, OP_PUSH3, OP_PUSH4, OP_PUSH5, OP_PUSH6,
+                    OP_PUSH7, OP_PUSH8, OP_PUSH9, OP_PUSH10, OP_PUSH11, OP_PUSH12,
+                    OP_PUSH13, OP_PUSH14, OP_PUSH15, OP_PUSH16, OP_PUSH17, OP_PUSH18,
+                    OP_PUSH19, OP_PUSH20, OP_PUSH21, OP_PUSH22, OP_PUSH23, OP_PUSH24,
+                    OP_PUSH25, OP_PUSH26, OP_PUSH27, OP_PUSH28, OP_PUSH29, OP_PUSH30,
+                    OP_PUSH31, OP_PUSH32):
+            push_n(self, f, op - (OP_PUSH1 - 1), &pc)
+        elif op in (OP_DUP1, OP_DUP2, OP_DUP3, OP_DUP4, OP_DUP5, OP_DUP6, OP_DUP7,
+                    OP_DUP8, OP_DUP9, OP_DUP10, OP_DUP11, OP_DUP12, OP_DUP13,
+                    OP_DUP14, OP_DUP15, OP_DUP16):
+            dup_n(self, f, op - (OP_DUP1 - 1))
+        elif op in (OP_SWAP1, OP_SWAP2, OP_SWAP3, OP_SWAP4, OP_SWAP5, OP_SWAP6,
+                    OP_SWAP7, OP_SWAP8, OP_SWAP9, OP_SWAP10, OP_SWAP11, OP_SWAP12,
+                    OP_SWAP13, OP_SWAP14, OP_SWAP15, OP_SWAP16):
+            swap_n(self, f, op - (OP_SWAP1 - 1))
+        elif op == OP_KECCAK256 or op == OP_MLOAD or op == OP_MSTORE:
             f.gas = gas             # memory expansion and hashing gas
-            if op == 0x52:
+            if op == OP_MSTORE:
                 r = mstore(self, f)
-            elif op == 0x51:
+            elif op == OP_MLOAD:
                 r = mload(self, f)
             else:
                 r = keccak(self, f)
             gas = f.gas
             if r:
                 break
-        elif op == 0x56:
+        elif op == OP_JUMP:
             r = jump(self, f, &pc)
             if r:
                 break
-        elif op == 0x57:
+        elif op == OP_JUMPI:
             r = jumpi(self, f, &pc)
             if r:
                 break
-        elif op == 0x58:
+        elif op == OP_PC:
             pc_(self, f, pc)
         else:
             f.pc = pc
@@ -622,83 +612,83 @@ cdef int run(Interpreter self, Frame *f) except -1 nogil:
 cdef int step(Interpreter self, Frame *f, int op) except -1 nogil:
     """The handlers that charge dynamic gas, read the pc or gas, or call out (``run``'s
     other half; f.pc and f.gas are current)."""
-    if op == 0x0A:
+    if op == OP_EXP:
         return exp(self, f)
-    elif op == 0x31:
+    elif op == OP_BALANCE:
         return balance(self, f)
-    elif op == 0x32:
+    elif op == OP_ORIGIN:
         return origin(self, f)
-    elif op == 0x37:
+    elif op == OP_CALLDATACOPY:
         return calldatacopy(self, f)
-    elif op == 0x39:
+    elif op == OP_CODECOPY:
         return codecopy(self, f)
-    elif op == 0x3A:
+    elif op == OP_GASPRICE:
         return gasprice(self, f)
-    elif op == 0x3B:
+    elif op == OP_EXTCODESIZE:
         return extcodesize(self, f)
-    elif op == 0x3C:
+    elif op == OP_EXTCODECOPY:
         return extcodecopy(self, f)
-    elif op == 0x3E:
+    elif op == OP_RETURNDATACOPY:
         return returndatacopy(self, f)
-    elif op == 0x3F:
+    elif op == OP_EXTCODEHASH:
         return extcodehash(self, f)
-    elif op == 0x40:
+    elif op == OP_BLOCKHASH:
         return block_hash(self, f)
-    elif op == 0x41:
+    elif op == OP_COINBASE:
         return coinbase(self, f)
-    elif op == 0x42:
+    elif op == OP_TIMESTAMP:
         return timestamp(self, f)
-    elif op == 0x43:
+    elif op == OP_NUMBER:
         return number(self, f)
-    elif op == 0x44:
+    elif op == OP_PREVRANDAO:
         return prev_randao(self, f)
-    elif op == 0x45:
+    elif op == OP_GASLIMIT:
         return gas_limit(self, f)
-    elif op == 0x46:
+    elif op == OP_CHAINID:
         return chain_id(self, f)
-    elif op == 0x47:
+    elif op == OP_SELFBALANCE:
         return self_balance(self, f)
-    elif op == 0x48:
+    elif op == OP_BASEFEE:
         return base_fee(self, f)
-    elif op == 0x49:
+    elif op == OP_BLOBHASH:
         return blob_hash(self, f)
-    elif op == 0x4A:
+    elif op == OP_BLOBBASEFEE:
         return blob_base_fee(self, f)
-    elif op == 0x53:
+    elif op == OP_MSTORE8:
         return mstore8(self, f)
-    elif op == 0x54:
+    elif op == OP_SLOAD:
         return sload(self, f)
-    elif op == 0x55:
+    elif op == OP_SSTORE:
         return sstore(self, f)
-    elif op == 0x59:
+    elif op == OP_MSIZE:
         return msize(self, f)
-    elif op == 0x5A:
+    elif op == OP_GAS:
         return gas(self, f)
-    elif op == 0x5C:
+    elif op == OP_TLOAD:
         return tload(self, f)
-    elif op == 0x5D:
+    elif op == OP_TSTORE:
         return tstore(self, f)
-    elif op == 0x5E:
+    elif op == OP_MCOPY:
         return mcopy(self, f)
-    elif op in (0xA0, 0xA1, 0xA2, 0xA3, 0xA4):
-        return log_n(self, f, op - 0xA0)
-    elif op == 0xF0:
+    elif op in (OP_LOG0, OP_LOG1, OP_LOG2, OP_LOG3, OP_LOG4):
+        return log_n(self, f, op - OP_LOG0)
+    elif op == OP_CREATE:
         return create(self, f, 0)
-    elif op == 0xF1:
+    elif op == OP_CALL:
         return call(self, f, OP_CALL)
-    elif op == 0xF2:
+    elif op == OP_CALLCODE:
         return call(self, f, OP_CALLCODE)
-    elif op == 0xF3:
+    elif op == OP_RETURN:
         return return_(self, f)
-    elif op == 0xF4:
+    elif op == OP_DELEGATECALL:
         return call(self, f, OP_DELEGATECALL)
-    elif op == 0xF5:
+    elif op == OP_CREATE2:
         return create(self, f, 1)
-    elif op == 0xFA:
+    elif op == OP_STATICCALL:
         return call(self, f, OP_STATICCALL)
-    elif op == 0xFD:
+    elif op == OP_REVERT:
         return revert(self, f)
-    elif op == 0xFF:
+    elif op == OP_SELFDESTRUCT:
         return selfdestruct(self, f)
     return H_INVALID_OPCODE
 
@@ -726,10 +716,9 @@ include "instructions/system.pxi"
 def jumpdest_bitmap(bytes code) -> bytes:
     """The jumpdest bitmap of ``code`` as the interpreter analyses initcode."""
     cdef size_t n = len(code)
-    out = bytearray((n + 7) >> 3)
+    out = bytearray(jumpdest_bitmap_size(n))
     cdef uint8_t[::1] view = out
-    if n:
-        analyse_jumpdests(<const uint8_t *>PyBytes_AS_STRING(code), n, &view[0])
+    analyse_jumpdests(<const uint8_t *>PyBytes_AS_STRING(code), n, &view[0])
     return bytes(out)
 
 
@@ -764,6 +753,8 @@ def run_code(code, *, fork="Osaka", int64_t gas=1_000_000, calldata=b"", value=0
     cdef Code *c
     cdef Frame *f
     cdef uint8_t buf[32]
+    cdef uint8_t origin[20]
+    cdef u256 price
     cdef bytes code_b = bytes(code), data_b = bytes(calldata)
     cdef bytes addr_b = bytes(address), caller_b = bytes(caller)
     cdef bytes vb = int(value).to_bytes(32, "big")
@@ -773,7 +764,7 @@ def run_code(code, *, fork="Osaka", int64_t gas=1_000_000, calldata=b"", value=0
     it.block.number = 1
     it.block.gas_limit = 30_000_000
     st.set_account(addr_b, code=code_b,
-                   balance=(<object>st).get_balance(addr_b), nonce=(<object>st).get_nonce(addr_b))
+                   balance=st.get_balance(addr_b), nonce=st.get_nonce(addr_b))
     memset(&m, 0, sizeof(Message))
     memcpy(m.caller, <const uint8_t *>PyBytes_AS_STRING(caller_b), 20)
     memcpy(m.target, <const uint8_t *>PyBytes_AS_STRING(addr_b), 20)
@@ -781,14 +772,16 @@ def run_code(code, *, fork="Osaka", int64_t gas=1_000_000, calldata=b"", value=0
     u256_from_be(&m.value, <const uint8_t *>PyBytes_AS_STRING(vb))
     m.data = <const uint8_t *>PyBytes_AS_STRING(data_b)
     m.data_size = len(data_b)
-    st.get_code(<const uint8_t *>PyBytes_AS_STRING(addr_b), &c)
+    st.read_code(<const uint8_t *>PyBytes_AS_STRING(addr_b), &c)
     m.code = c.data
     m.code_size = c.size
     m.jumpdests = st.code_jumpdests(c) if c.size else NULL
     m.gas = gas
     m.depth = depth
     m.is_static = is_static
-    it.reset_tx()
+    memset(origin, 0, 20)
+    u256_zero(&price)
+    it.begin_tx(origin, &price, None)
     it.execute(&m, &o)
     f = &it.frames[depth]
     stack = []

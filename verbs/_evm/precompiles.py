@@ -2,11 +2,12 @@
 
 The interpreter calls :func:`run_precompile` (holding the GIL) when a message
 targets an address in :func:`active_precompiles` of its fork. Every precompile
-charges its gas before doing any expensive work, and every failure, whether bad
-input, too little gas, or an unexpected exception inside a library, comes back
-as ``(False, gas, b"")``: all the gas offered is consumed and nothing escapes.
-Unexpected exceptions are logged (logger ``verbs._evm.precompiles``); set
-:data:`STRICT` to re-raise them instead (the tests do).
+charges its gas before doing any expensive work and validates its input itself:
+input it rejects, or too little gas, comes back as ``(False, gas, b"")`` (a
+failed call: all the gas offered is consumed). Any other exception is a bug in
+the precompile or its library, never a call outcome: it is raised as
+:class:`verbs.errors.EVMInternalError`, chained to the original, and the EVM
+discards the transaction.
 
 Libraries
 ---------
@@ -28,9 +29,10 @@ Libraries
 from __future__ import annotations
 
 import hashlib
-import logging
 import threading
 from typing import Callable
+
+from verbs.errors import EVMInternalError
 
 __all__ = [
     "SHANGHAI",
@@ -43,13 +45,6 @@ __all__ = [
 ]
 
 SHANGHAI, CANCUN, PRAGUE, OSAKA = 0, 1, 2, 3
-
-_log = logging.getLogger(__name__)
-
-#: When True, an unexpected exception inside a precompile (a library error or a
-#: bug, as opposed to a rejected input) is re-raised instead of becoming a
-#: failed call. Tests turn it on so that programming errors cannot hide.
-STRICT = False
 
 
 class PrecompileFailure(Exception):
@@ -711,6 +706,9 @@ def run_precompile(address: int, data: bytes, gas: int, fork: int) -> tuple[bool
     ------
     KeyError
         If no precompile lives at ``address`` in ``fork``.
+    EVMInternalError
+        If the precompile or its library raises anything but a rejection of the
+        input (chained to that exception).
     """
     fn = _BY_FORK[fork][address]
     if type(data) is not bytes:  # a bytearray or memoryview from the interpreter's memory
@@ -719,9 +717,7 @@ def run_precompile(address: int, data: bytes, gas: int, fork: int) -> tuple[bool
         used, output = fn(data, gas, fork)
     except (_OutOfGas, PrecompileFailure):
         return False, gas, b""
-    except Exception:
-        if STRICT:
-            raise
-        _log.exception("precompile 0x%x raised; treating the call as failed", address)
-        return False, gas, b""
+    except Exception as exc:
+        raise EVMInternalError(
+            f"precompile 0x{address:x} raised {type(exc).__name__}: {exc}") from exc
     return True, used, output

@@ -36,10 +36,10 @@ cdef class Snapshot:
     def to_bytes(self) -> bytes:
         """Serialize to a compact, versioned binary form (see :meth:`from_bytes`).
 
-        Layout: magic ``b"VERBSNAP"``, u16 version, u16 flags (bit 0: zlib-compressed body),
-        u64 raw body length, u32 CRC-32 of the raw body, u64 stored body length, then the body.
-        The raw body lists the accounts sorted by address, each with its storage sorted by slot
-        (all integers little-endian, words 32 bytes big-endian).
+        The container is ``verbs._evm.container`` of kind ``"state"`` (magic, version, kind,
+        CRC-32, zlib-compressed payload); the payload (snapshot_format.pxi) lists the accounts
+        sorted by address, each with its storage sorted by slot (integers little-endian, words
+        32 bytes big-endian).
         """
         return _serialize(self.layer)
 

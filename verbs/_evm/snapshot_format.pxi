@@ -173,11 +173,7 @@ cdef bytes _serialize(layer_t *top):
     finally:
         free(b.p)
         _layer_release(m)
-    body = zlib.compress(raw, 6)
-    header = (SNAPSHOT_MAGIC + SNAPSHOT_VERSION.to_bytes(2, "little") + (1).to_bytes(2, "little")
-              + len(raw).to_bytes(8, "little") + zlib.crc32(raw).to_bytes(4, "little")
-              + len(body).to_bytes(8, "little"))
-    return header + body
+    return container.pack("state", raw, compress=True)
 
 
 cdef class _Reader:
@@ -208,41 +204,7 @@ cdef class _Reader:
 
 
 cdef Snapshot _deserialize(object data):
-    if isinstance(data, (bytearray, memoryview)):
-        data = bytes(data)
-    if type(data) is not bytes:
-        raise TypeError(f"snapshot data must be bytes, not {type(data).__name__}")
-    cdef bytes d = <bytes>data
-    if len(d) < 8 or d[:8] != SNAPSHOT_MAGIC:
-        raise ValueError("not a verbs snapshot: bad magic header")
-    if len(d) < _HEADER_LEN:
-        raise ValueError("snapshot data truncated: incomplete header")
-    version = int.from_bytes(d[8:10], "little")
-    if version != SNAPSHOT_VERSION:
-        raise ValueError(f"unsupported snapshot version {version} (this verbs reads version "
-                         f"{SNAPSHOT_VERSION})")
-    flags = int.from_bytes(d[10:12], "little")
-    if flags & ~1:
-        raise ValueError(f"unknown snapshot flags {flags:#x}")
-    raw_len = int.from_bytes(d[12:20], "little")
-    crc = int.from_bytes(d[20:24], "little")
-    body_len = int.from_bytes(d[24:32], "little")
-    body = d[_HEADER_LEN:]
-    if len(body) < body_len:
-        raise ValueError(f"snapshot data truncated: body has {len(body)} of {body_len} bytes")
-    if len(body) > body_len:
-        raise ValueError(f"snapshot data has {len(body) - body_len} trailing bytes")
-    if flags & 1:
-        try:
-            raw = zlib.decompress(body)
-        except zlib.error as exc:
-            raise ValueError(f"corrupt snapshot body: {exc}") from None
-    else:
-        raw = body
-    if len(raw) != raw_len:
-        raise ValueError(f"corrupt snapshot body: {len(raw)} bytes, header says {raw_len}")
-    if zlib.crc32(raw) != crc:
-        raise ValueError("corrupt snapshot body: checksum mismatch")
+    cdef bytes raw = container.unpack(data, "state")
     cdef layer_t *l = layer_new(NULL)
     if l == NULL:
         raise MemoryError()
@@ -268,7 +230,7 @@ cdef int _parse_raw(layer_t *l, bytes raw) except -1:
     cdef uint64_t inc
     cdef int64_t nz
     cdef u256 slot
-    cdef uint8_t skey[56]
+    cdef uint8_t skey[SKEY_LEN]
     cdef uint8_t prev[20]
     r.keep = raw
     r.p = <const uint8_t *>PyBytes_AS_STRING(raw)

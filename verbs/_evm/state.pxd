@@ -24,9 +24,13 @@
 cimport cython
 from libc.stdint cimport uint8_t, uint32_t, uint64_t, int64_t
 from verbs._evm.u256 cimport u256
+from verbs._evm.code cimport Code
 
 # C data structures of state_tables.h (tables, records, journal entries, layers).
 cdef extern from "state_tables.h" nogil:
+    enum:
+        ADDR_LEN                  # an account key: the address
+        SKEY_LEN                  # a slot key: address, 4 zero bytes, the slot's four limbs
     ctypedef struct vtable:
         uint8_t *data
         size_t cap
@@ -50,7 +54,7 @@ cdef extern from "state_tables.h" nogil:
     ctypedef struct jentry_t:
         uint32_t kind
         uint32_t was_present
-        uint8_t key[56]
+        uint8_t key[SKEY_LEN]
         jentry_u u
     ctypedef struct layer_t:
         int64_t refcount
@@ -58,18 +62,6 @@ cdef extern from "state_tables.h" nogil:
         int64_t depth
         vtable accts
         vtable slots
-
-
-# Contract code, shared by every account holding the same bytes and immutable once built.
-# `jumpdests` is a bitmap (bit i set: byte i is a JUMPDEST opcode, not PUSH data), computed once
-# per Code on first use by `code_jumpdests()`.  Bit order: code offset i is bit (i & 7) (LSB
-# first) of byte (i >> 3); the bitmap has size // 8 + 1 bytes.  `data` is never NULL.
-cdef struct Code:
-    const uint8_t *data
-    size_t size
-    uint8_t hash[32]          # keccak256(data); the empty code hash for size 0
-    uint8_t *jumpdests        # NULL until analysed
-    int64_t refcount
 
 
 # A frozen, immutable chain of layers (snapshot.pxi), shared by States built from it.
@@ -85,8 +77,9 @@ cdef class State:
     cdef bint has_backend
     # per-transaction sets and tables (cleared by commit_tx/discard_tx)
     cdef vtable warm_accts        # address
-    cdef vtable warm_slots        # address + slot -> txslot_t: warmth (EIP-2929) and the original
-                                  # value (EIP-2200; recorded at the first sstore) in one record
+    # address + slot -> txslot_t: warmth (EIP-2929) and the original value (EIP-2200;
+    # recorded at the first sstore) in one record
+    cdef vtable warm_slots
     cdef vtable created           # address (EIP-6780)
     cdef vtable destructed        # address
     cdef vtable touched           # address (EIP-161)
@@ -97,7 +90,7 @@ cdef class State:
     cdef Py_ssize_t jcap
     # the slot key of the last sstore_prepare (its hash and the account's incarnation), reused
     # by sstore_known; invalidated by anything that can change an incarnation
-    cdef uint8_t pkey[56]
+    cdef uint8_t pkey[SKEY_LEN]
     cdef uint64_t phash
     cdef uint64_t pinc
     cdef bint pvalid
@@ -108,38 +101,44 @@ cdef class State:
     cdef acct_t *_acct_journaled(self, const uint8_t *addr) except NULL nogil
     cdef jentry_t *_jpush(self, uint32_t kind) except NULL nogil
     cdef int _set_insert(self, vtable *t, uint32_t kind, const uint8_t *key) except -1 nogil
-    cdef int _sload_inc(self, const uint8_t *addr, uint64_t inc, const u256 *key, u256 *out) except -1 nogil
+    cdef int _sload_inc(self, const uint8_t *addr, uint64_t inc, const u256 *key,
+                        u256 *out) except -1 nogil
     cdef int _fetch_account(self, const uint8_t *addr) except -1 with gil
     cdef int _fetch_slot(self, const uint8_t *skey, u256 *out) except -1 with gil
     cdef int _fetch_block_hash(self, uint64_t number, uint8_t *out32) except -1 with gil
     cdef int _delete_account(self, const uint8_t *addr) except -1 nogil
     cdef void _journal_clear(self) noexcept nogil
     cdef void _clear_tx_sets(self) noexcept nogil
+    cdef int _slot_read(self, const uint8_t *k, uint64_t h, uint64_t inc,
+                        u256 *out) except -1 nogil
+    cdef int _slot_write(self, const uint8_t *addr, const uint8_t *k, uint64_t h, uint64_t inc,
+                         const u256 *current, const u256 *value) except -1 nogil
+    cdef int _warm_slot_h(self, const uint8_t *k, uint64_t h) except -1 nogil
 
-    # Python-level API (def methods, for core.pyx, the envs and tests):
+    # Python-level API (def methods, for evm.pyx, the envs and tests; see state.pyi):
     #   State(backend=None, snapshot=None);
     #   set_account(address, *, nonce=0, balance=0, code=b"", storage=None);
     #   set_storage(address, slot, value); get_storage(address, slot);
-    #   get_balance/get_nonce/get_code/account_exists(address) (served by __getattr__: a cdef
-    #   class cannot have def methods with the names of its cdef methods);
+    #   get_balance/get_nonce/get_code/account_exists(address) (the cdef API reads the same
+    #   through read_balance/read_nonce/read_code/has_account);
     #   dump() -> {address: (nonce, balance, code, {slot: value != 0})};
-    #   export_snapshot() -> Snapshot (state.pyx: ==, to_bytes(), from_bytes(), pickling).
+    #   export_snapshot() -> Snapshot (snapshot.pxi: ==, to_bytes(), from_bytes(), pickling).
 
     # --- accounts -------------------------------------------------------------------------
-    cdef int account_exists(self, const uint8_t *addr) except -1 nogil
+    cdef int has_account(self, const uint8_t *addr) except -1 nogil
         # 1 if the account is present (even if empty), else 0
     cdef int account_is_empty(self, const uint8_t *addr) except -1 nogil
         # 1 if absent, or nonce == 0, balance == 0 and no code (EIP-161 "empty")
-    cdef int get_balance(self, const uint8_t *addr, u256 *out) except -1 nogil
+    cdef int read_balance(self, const uint8_t *addr, u256 *out) except -1 nogil
     cdef int set_balance(self, const uint8_t *addr, const u256 *value) except -1 nogil
         # creates the account if absent
     cdef int add_balance(self, const uint8_t *addr, const u256 *value) except -1 nogil
         # creates the account if absent (value may be zero: it then "touches" it, EIP-161)
     cdef int sub_balance(self, const uint8_t *addr, const u256 *value) except -1 nogil
         # returns 1 on success, 0 if the balance is too low (nothing changed)
-    cdef int get_nonce(self, const uint8_t *addr, uint64_t *out) except -1 nogil
+    cdef int read_nonce(self, const uint8_t *addr, uint64_t *out) except -1 nogil
     cdef int set_nonce(self, const uint8_t *addr, uint64_t nonce) except -1 nogil
-    cdef int get_code(self, const uint8_t *addr, Code **out) except -1 nogil
+    cdef int read_code(self, const uint8_t *addr, Code **out) except -1 nogil
         # *out is never NULL (an empty Code for accounts without code); borrowed reference,
         # valid until the end of the transaction
     cdef int set_code(self, const uint8_t *addr, const uint8_t *data, size_t size) except -1 nogil
@@ -157,8 +156,9 @@ cdef class State:
         # account was created/deleted/replaced locally); for storage that may come from the
         # Backend it also asks `backend.has_storage(address) -> bool` (with the GIL) if the
         # Backend defines it, and otherwise counts only local writes.
-    cdef int account_has_storage(self, const uint8_t *addr) except -1 nogil
-        # the same as has_storage (the name docs/state-requests.md asked for)
+    cdef int create_collision(self, const uint8_t *addr) except -1 nogil
+        # EIP-7610: 1 if a CREATE/CREATE2 (or creating transaction) at addr collides with an
+        # account that has a nonce, code or storage, else 0
     cdef int was_created_in_tx(self, const uint8_t *addr) except -1 nogil
     cdef int mark_selfdestruct(self, const uint8_t *addr) except -1 nogil
         # the account is deleted (balance, nonce, code, storage) by commit_tx(); the caller
@@ -169,7 +169,21 @@ cdef class State:
 
     # --- storage ----------------------------------------------------------------------------
     cdef int sload(self, const uint8_t *addr, const u256 *key, u256 *out) except -1 nogil
+        # the current value (get_storage, get_original's fallback)
     cdef int sstore(self, const uint8_t *addr, const u256 *key, const u256 *value) except -1 nogil
+        # a plain journaled write recording the EIP-2200 original (no warming); the engine
+        # writes through sstore_prepare/sstore_known, the tests and timing loops through this
+    # the interpreter's SLOAD/SSTORE: one hash of the slot key each
+    cdef int sload_warm(self, const uint8_t *addr, const u256 *key, u256 *out) except -1 nogil
+        # = warm_slot + sload: *out = the value; returns 1 if the slot was already warm, else 0
+    cdef int sstore_prepare(self, const uint8_t *addr, const u256 *key, u256 *original,
+                            u256 *current) except -1 nogil
+        # = get_original + sload + warm_slot: fills the EIP-2200 original and current values,
+        # warms the slot; returns 1 if it was already warm, else 0
+    cdef int sstore_known(self, const uint8_t *addr, const u256 *key, const u256 *current,
+                          const u256 *value) except -1 nogil
+        # = sstore, given `current` (the slot's present value, as sstore_prepare returned it);
+        # reuses sstore_prepare's work when called right after it for the same slot
     cdef int get_original(self, const uint8_t *addr, const u256 *key, u256 *out) except -1 nogil
         # the value at the start of the transaction (EIP-2200 "original value"); 0 for an
         # account created in this transaction
@@ -184,27 +198,11 @@ cdef class State:
 
     # --- block hashes -------------------------------------------------------------------------
     cdef int block_hash(self, uint64_t number, uint8_t *out32) except -1 nogil
-        # asks the Backend (cached); the caller applies the 256-block window
+        # asks the Backend (cached); without a Backend, simulated_block_hash(number)
+        # (state.pyx: keccak256 of the decimal number); the caller applies the 256-block window
 
     # --- journal ----------------------------------------------------------------------------
     cdef Py_ssize_t checkpoint(self) noexcept nogil
     cdef void revert(self, Py_ssize_t cp) noexcept nogil
     cdef int commit_tx(self) except -1 nogil
     cdef void discard_tx(self) noexcept nogil
-
-    # --- added later: declared last so that the vtable offsets of the methods above stay put ---
-    # Fused calls for the interpreter's SLOAD/SSTORE (one hash of the slot key each):
-    cdef int sload_warm(self, const uint8_t *addr, const u256 *key, u256 *out) except -1 nogil
-        # = warm_slot + sload: *out = the value; returns 1 if the slot was already warm, else 0
-    cdef int sstore_prepare(self, const uint8_t *addr, const u256 *key, u256 *original,
-                            u256 *current) except -1 nogil
-        # = get_original + sload + warm_slot: fills the EIP-2200 original and current values,
-        # warms the slot; returns 1 if it was already warm, else 0
-    cdef int sstore_known(self, const uint8_t *addr, const u256 *key, const u256 *current,
-                          const u256 *value) except -1 nogil
-        # = sstore, given `current` (the slot's present value, as sstore_prepare returned it);
-        # reuses sstore_prepare's work when called right after it for the same slot
-    cdef int _slot_read(self, const uint8_t *k, uint64_t h, uint64_t inc, u256 *out) except -1 nogil
-    cdef int _slot_write(self, const uint8_t *addr, const uint8_t *k, uint64_t h, uint64_t inc,
-                         const u256 *current, const u256 *value) except -1 nogil
-    cdef int _warm_slot_h(self, const uint8_t *k, uint64_t h) except -1 nogil

@@ -16,26 +16,23 @@ A journal (a C array) records the old value of everything a transaction changes,
 ``revert(checkpoint)`` undoes it.  See ``state.pxd`` for the contract with the interpreter.
 """
 
-cimport cython
-from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from libc.stdint cimport uint8_t, uint32_t, uint64_t, int64_t
-from libc.stdlib cimport malloc, calloc, realloc, free, qsort
+from libc.stdlib cimport malloc, realloc, free, qsort
 from libc.string cimport memcpy, memset, memcmp
 from libc.stdio cimport snprintf
 
 from verbs._evm.u256 cimport (u256, u256_zero, u256_is_zero, u256_eq, u256_lt, u256_add,
                               u256_sub, u256_from_be, u256_to_be)
 from verbs._evm.keccak cimport c_keccak256
+from verbs._evm.code cimport Code, analyse_jumpdests, jumpdest_bitmap_size
 from verbs._evm.convert cimport _addr, _to_u256, _from_u256, _to_u64
 
-import zlib
-from types import MethodType
+from verbs._evm import container
 
 cdef extern from "state_tables.h" nogil:
     int ACC_LIVE
     int ACC_DEAD
-    int ADDR_LEN
-    int SKEY_LEN
     int SKEY_SLOT_OFF
     int J_ACCT, J_SLOT, J_TRANSIENT, J_WARM_ACCT, J_WARM_SLOT, J_CREATED, J_DESTRUCT, J_TOUCH
     ctypedef struct txslot_t:
@@ -72,7 +69,6 @@ cdef extern from "state_tables.h" nogil:
     void state_code_lock()
     void state_code_unlock()
     int state_code_lock_atfork()
-    uint8_t *state_analyse_jumpdests(const uint8_t *code, size_t size)
     uint8_t *state_publish_ptr(uint8_t **slot, uint8_t *mine)
     uint8_t *state_load_ptr(uint8_t **slot)
     int64_t atomic_add_i64 "__atomic_add_fetch"(int64_t *p, int64_t v, int order)
@@ -91,9 +87,7 @@ def _set_max_depth(int64_t depth) -> int:
     old = MAX_DEPTH
     MAX_DEPTH = depth
     return old
-SNAPSHOT_MAGIC = b"VERBSNAP"
-SNAPSHOT_VERSION = 1
-cdef Py_ssize_t _HEADER_LEN = 8 + 2 + 2 + 8 + 4 + 8
+
 
 # keccak256(b"")
 cdef uint8_t EMPTY_HASH[32]
@@ -127,6 +121,34 @@ include "code.pxi"
 include "state_layers.pxi"
 include "snapshot.pxi"
 include "snapshot_format.pxi"
+
+
+# ------------------------------------------------------------------------------------------------
+# The hash of a block that no Backend knows (a simulated block, or any block without a Backend)
+
+cdef void c_simulated_block_hash(uint64_t number, uint8_t *out32) noexcept nogil:
+    """keccak256 of the block number in decimal ASCII (``keccak256(str(number).encode())``)."""
+    cdef char text[24]
+    cdef int n = snprintf(text, sizeof(text), "%llu", <unsigned long long>number)
+    c_keccak256(<const uint8_t *>text, n, out32)
+
+
+def simulated_block_hash(number) -> bytes:
+    """The hash BLOCKHASH gives for block ``number`` when no Backend answers for it.
+
+    Parameters
+    ----------
+    number : int
+        The block number, ``0 <= number < 2**64``.
+
+    Returns
+    -------
+    bytes
+        ``keccak256(str(number).encode())`` (32 bytes).
+    """
+    cdef uint8_t out[32]
+    c_simulated_block_hash(_to_u64(number, "block number"), out)
+    return PyBytes_FromStringAndSize(<char *>out, 32)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -280,11 +302,12 @@ cdef class State:
 
     cdef int _sload_inc(self, const uint8_t *addr, uint64_t inc, const u256 *key,
                         u256 *out) except -1 nogil:
-        cdef uint8_t k[56]
+        cdef uint8_t k[SKEY_LEN]
         skey_make(k, addr, key)
         return self._slot_read(k, vt_hash(k, SKEY_LEN), inc, out)
 
-    cdef int _slot_read(self, const uint8_t *k, uint64_t h, uint64_t inc, u256 *out) except -1 nogil:
+    cdef int _slot_read(self, const uint8_t *k, uint64_t h, uint64_t inc,
+                        u256 *out) except -1 nogil:
         """The value of slot key `k` (hash `h`) in incarnation `inc`."""
         cdef layer_t *l = self.top
         cdef uint8_t *e
@@ -443,7 +466,7 @@ cdef class State:
 
     # --- accounts --------------------------------------------------------------------------------
 
-    cdef int account_exists(self, const uint8_t *addr) except -1 nogil:
+    cdef int has_account(self, const uint8_t *addr) except -1 nogil:
         return self._find_acct(addr).status == ACC_LIVE
 
     cdef int account_is_empty(self, const uint8_t *addr) except -1 nogil:
@@ -452,7 +475,7 @@ cdef class State:
             return 1
         return a.nonce == 0 and u256_is_zero(&a.balance) and a.code == NULL
 
-    cdef int get_balance(self, const uint8_t *addr, u256 *out) except -1 nogil:
+    cdef int read_balance(self, const uint8_t *addr, u256 *out) except -1 nogil:
         out[0] = self._find_acct(addr).balance
         return 0
 
@@ -477,7 +500,7 @@ cdef class State:
         u256_sub(&a.balance, &a.balance, value)
         return 1
 
-    cdef int get_nonce(self, const uint8_t *addr, uint64_t *out) except -1 nogil:
+    cdef int read_nonce(self, const uint8_t *addr, uint64_t *out) except -1 nogil:
         out[0] = self._find_acct(addr).nonce
         return 0
 
@@ -487,7 +510,7 @@ cdef class State:
         a.nonce = nonce
         return 0
 
-    cdef int get_code(self, const uint8_t *addr, Code **out) except -1 nogil:
+    cdef int read_code(self, const uint8_t *addr, Code **out) except -1 nogil:
         cdef acct_t *a = self._find_acct(addr)
         if a.code != NULL and a.status == ACC_LIVE:
             out[0] = <Code *>a.code
@@ -522,9 +545,10 @@ cdef class State:
         cdef uint8_t *bits = state_load_ptr(&code.jumpdests)
         if bits != NULL:
             return bits
-        bits = state_analyse_jumpdests(code.data, code.size)
+        bits = <uint8_t *>malloc(jumpdest_bitmap_size(code.size))
         if bits == NULL:
             return NULL
+        analyse_jumpdests(code.data, code.size, bits)
         return state_publish_ptr(&code.jumpdests, bits)
 
     cdef int create_account(self, const uint8_t *addr) except -1 nogil:
@@ -549,7 +573,14 @@ cdef class State:
         # nz > 0 proves storage; otherwise the Backend knows (if it can say).
         return _backend_has_storage(self.backend, addr)
 
-    cdef int account_has_storage(self, const uint8_t *addr) except -1 nogil:
+    cdef int create_collision(self, const uint8_t *addr) except -1 nogil:
+        cdef acct_t *a = self._find_acct(addr)
+        cdef Code *code
+        if a.nonce != 0:
+            return 1
+        self.read_code(addr, &code)
+        if code.size != 0:
+            return 1
         return self.has_storage(addr)
 
     cdef int was_created_in_tx(self, const uint8_t *addr) except -1 nogil:
@@ -571,7 +602,7 @@ cdef class State:
     cdef int sstore(self, const uint8_t *addr, const u256 *key, const u256 *value) except -1 nogil:
         cdef uint64_t inc = self._find_acct(addr).inc
         cdef u256 cur
-        cdef uint8_t k[56]
+        cdef uint8_t k[SKEY_LEN]
         cdef uint64_t h
         cdef txslot_t *s
         skey_make(k, addr, key)
@@ -588,7 +619,7 @@ cdef class State:
 
     cdef int sload_warm(self, const uint8_t *addr, const u256 *key, u256 *out) except -1 nogil:
         cdef uint64_t inc = self._find_acct(addr).inc
-        cdef uint8_t k[56]
+        cdef uint8_t k[SKEY_LEN]
         cdef uint64_t h
         skey_make(k, addr, key)
         h = vt_hash(k, SKEY_LEN)
@@ -630,7 +661,7 @@ cdef class State:
 
     cdef int sstore_known(self, const uint8_t *addr, const u256 *key, const u256 *current,
                           const u256 *value) except -1 nogil:
-        cdef uint8_t k[56]
+        cdef uint8_t k[SKEY_LEN]
         cdef uint64_t h
         cdef uint64_t inc
         cdef txslot_t *s
@@ -651,7 +682,7 @@ cdef class State:
         return self._slot_write(addr, k, h, inc, current, value)
 
     cdef int get_original(self, const uint8_t *addr, const u256 *key, u256 *out) except -1 nogil:
-        cdef uint8_t k[56]
+        cdef uint8_t k[SKEY_LEN]
         cdef uint8_t *e
         if vt_find(&self.created, addr) != NULL:
             u256_zero(out)
@@ -664,7 +695,7 @@ cdef class State:
         return self.sload(addr, key, out)
 
     cdef int tload(self, const uint8_t *addr, const u256 *key, u256 *out) except -1 nogil:
-        cdef uint8_t k[56]
+        cdef uint8_t k[SKEY_LEN]
         cdef uint8_t *e
         skey_make(k, addr, key)
         e = vt_find(&self.transient, k)
@@ -675,7 +706,7 @@ cdef class State:
         return 0
 
     cdef int tstore(self, const uint8_t *addr, const u256 *key, const u256 *value) except -1 nogil:
-        cdef uint8_t k[56]
+        cdef uint8_t k[SKEY_LEN]
         cdef uint8_t *e
         cdef int created = 0
         cdef jentry_t *j
@@ -696,7 +727,7 @@ cdef class State:
         return self._set_insert(&self.warm_accts, J_WARM_ACCT, addr)
 
     cdef int warm_slot(self, const uint8_t *addr, const u256 *key) except -1 nogil:
-        cdef uint8_t k[56]
+        cdef uint8_t k[SKEY_LEN]
         skey_make(k, addr, key)
         return self._warm_slot_h(k, vt_hash(k, SKEY_LEN))
 
@@ -706,8 +737,6 @@ cdef class State:
         cdef uint8_t k[8]
         cdef uint8_t *e
         cdef int created = 0
-        cdef char text[24]
-        cdef int n
         cdef int i
         for i in range(8):
             k[i] = <uint8_t>(number >> (8 * i))
@@ -718,8 +747,7 @@ cdef class State:
         if self.has_backend:
             self._fetch_block_hash(number, out32)
         else:
-            n = snprintf(text, sizeof(text), "%llu", <unsigned long long>number)
-            c_keccak256(<const uint8_t *>text, n, out32)
+            c_simulated_block_hash(number, out32)
         e = vt_insert_h(&self.blockhashes, k, vt_hash(k, 8), &created)
         if e == NULL:
             _raise_oom()
@@ -862,7 +890,7 @@ cdef class State:
         cdef Code *c = NULL
         cdef acct_t *rec
         cdef int wp = 0
-        cdef uint8_t sk[56]
+        cdef uint8_t sk[SKEY_LEN]
         cdef uint8_t *e
         cdef int created
         cdef slot_t *s
@@ -914,7 +942,7 @@ cdef class State:
         cdef u256 k, v, cur
         cdef acct_t *rec
         cdef int wp = 0
-        cdef uint8_t sk[56]
+        cdef uint8_t sk[SKEY_LEN]
         cdef uint8_t *e
         cdef int created
         cdef slot_t *s
@@ -947,14 +975,23 @@ cdef class State:
         self.sload(a, &k, &v)
         return _from_u256(&v)
 
-    def __getattr__(self, name):
-        # get_balance/get_nonce/get_code/account_exists are cdef methods (the interpreter's
-        # API, see state.pxd); a cdef class cannot also have def methods of the same names, so
-        # their Python versions are served from here.
-        fn = _PY_API.get(name)
-        if fn is None:
-            raise AttributeError(f"'State' object has no attribute {name!r}")
-        return MethodType(fn, self)
+    def get_balance(self, address) -> int:
+        """The balance of ``address`` (20 bytes; 0 if the account does not exist)."""
+        return _from_u256(&self._find_acct(_addr(address)).balance)
+
+    def get_nonce(self, address) -> int:
+        """The nonce of ``address`` (20 bytes; 0 if the account does not exist)."""
+        return self._find_acct(_addr(address)).nonce
+
+    def get_code(self, address) -> bytes:
+        """The code of ``address`` (20 bytes; ``b""`` if none)."""
+        cdef Code *c
+        self.read_code(_addr(address), &c)
+        return PyBytes_FromStringAndSize(<const char *>c.data, c.size)
+
+    def account_exists(self, address) -> bool:
+        """Whether the account ``address`` (20 bytes) exists, even if empty."""
+        return bool(self.has_account(_addr(address)))
 
     def dump(self) -> dict:
         """``{address: (nonce, balance, code, {slot: value != 0})}`` of every live account in
@@ -998,36 +1035,3 @@ cdef int _backend_has_storage(object backend, const uint8_t *addr) except -1 wit
     if fn is None:
         return 0
     return 1 if fn(PyBytes_FromStringAndSize(<const char *>addr, 20)) else 0
-
-
-
-# --- Python versions of the methods whose names the cdef API takes (see State.__getattr__) ---
-
-def _py_get_balance(State self, address) -> int:
-    """The balance of `address` (0 if it does not exist)."""
-    return _from_u256(&self._find_acct(_addr(address)).balance)
-
-
-def _py_get_nonce(State self, address) -> int:
-    """The nonce of `address` (0 if it does not exist)."""
-    return self._find_acct(_addr(address)).nonce
-
-
-def _py_get_code(State self, address) -> bytes:
-    """The code of `address` (b"" if none)."""
-    cdef Code *c
-    self.get_code(_addr(address), &c)
-    return PyBytes_FromStringAndSize(<const char *>c.data, c.size)
-
-
-def _py_account_exists(State self, address) -> bool:
-    """Whether the account exists (even if empty)."""
-    return bool(self.account_exists(_addr(address)))
-
-
-_PY_API = {
-    "get_balance": _py_get_balance,
-    "get_nonce": _py_get_nonce,
-    "get_code": _py_get_code,
-    "account_exists": _py_account_exists,
-}

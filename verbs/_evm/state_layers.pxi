@@ -126,8 +126,6 @@ cdef layer_t *_merge_chain(layer_t *top) except NULL nogil:
     return out
 
 
-
-
 cdef dict _dump_chain(layer_t *top):
     cdef layer_t *m
     cdef dict out = {}

@@ -25,6 +25,9 @@
 #include <sys/mman.h>
 #include "u256.h"
 
+#define ADDR_LEN 20
+#define SKEY_LEN 56       /* address, 4 zero bytes, four u256 limbs */
+
 /* ------------------------------------------------------------------------------------------ */
 /* hashing                                                                                    */
 
@@ -81,7 +84,7 @@ static inline int vt_eq(const uint8_t *a, const uint8_t *b, size_t n) {
 
 /* The hash of a table key: specialised for the key sizes in use. */
 static inline uint64_t vt_hash_k(const uint8_t *k, size_t n) {
-    if (n == 56) return vt_hash(k, 56);
+    if (n == SKEY_LEN) return vt_hash(k, SKEY_LEN);
     if (n == 20) return vt_hash(k, 20);
     if (n == 8) return vt_hash(k, 8);
     if (n == 32) return vt_hash(k, 32);
@@ -89,7 +92,7 @@ static inline uint64_t vt_hash_k(const uint8_t *k, size_t n) {
 }
 
 static inline int vt_eq_k(const uint8_t *a, const uint8_t *b, size_t n) {
-    if (n == 56) return vt_eq(a, b, 56);
+    if (n == SKEY_LEN) return vt_eq(a, b, SKEY_LEN);
     if (n == 20) return vt_eq(a, b, 20);
     if (n == 8) return vt_eq(a, b, 8);
     if (n == 32) return vt_eq(a, b, 32);
@@ -369,8 +372,6 @@ static inline txslot_t *txs_get(vtable *t, const uint8_t *k, uint64_t h) {
     return e ? (txslot_t *)vt_val(t, e) : NULL;
 }
 
-#define ADDR_LEN 20
-#define SKEY_LEN 56       /* address, 4 zero bytes, four u256 limbs */
 #define SKEY_SLOT_OFF 24  /* offset of the limbs in a slot key */
 
 static inline void skey_make(uint8_t *out, const uint8_t *addr, const u256 *key) {
@@ -410,7 +411,7 @@ enum {
 typedef struct {
     uint32_t kind;
     uint32_t was_present;
-    uint8_t key[56];      /* address, or address + slot limbs */
+    uint8_t key[SKEY_LEN]; /* address, or address + slot limbs */
     union {
         acct_t acct;      /* J_ACCT: owns a reference to acct.code */
         slot_t slot;
@@ -467,27 +468,6 @@ static void state__code_lock_reinit(void) {
 }
 static inline int state_code_lock_atfork(void) {
     return pthread_atfork(NULL, NULL, state__code_lock_reinit);
-}
-
-/* JUMPDEST analysis: bit i of the result is set when byte i is a JUMPDEST opcode (0x5b) and not
- * PUSH data.  Returns a malloc'ed bitmap of (size + 7) / 8 bytes (at least 1), NULL if out of
- * memory. */
-static inline uint8_t *state_analyse_jumpdests(const uint8_t *code, size_t size) {
-    uint8_t *bits = (uint8_t *)calloc(size / 8 + 1, 1);
-    if (!bits) return NULL;
-    size_t i = 0;
-    while (i < size) {
-        uint8_t op = code[i];
-        if (op == 0x5b) {
-            bits[i >> 3] |= (uint8_t)(1u << (i & 7));
-            i++;
-        } else if (op >= 0x60 && op <= 0x7f) {
-            i += (size_t)(op - 0x5f) + 1;
-        } else {
-            i++;
-        }
-    }
-    return bits;
 }
 
 static inline uint8_t *state_load_ptr(uint8_t **slot) {

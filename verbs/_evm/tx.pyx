@@ -33,7 +33,6 @@ cdef class Tx:
     ``(chain_id, address, nonce, y_parity, r, s)``; an access list entry is
     ``(address, (slot, ...))``."""
 
-
     def __init__(self, sender, to=None, data=b"", value=0, gas_limit=16_000_000, nonce=None,
                  gas_price=None, max_fee_per_gas=None, max_priority_fee_per_gas=None,
                  access_list=(), max_fee_per_blob_gas=None, blob_hashes=None,
@@ -121,7 +120,7 @@ cdef class Result:
     """The outcome of a transaction (see docs/internals.md)."""
 
     def __init__(self, success, halt, output=b"", gas_used=0, gas_refund=0, logs=None,
-                 created_address=None, error=None):
+                 created_address=None):
         self.success = success
         self.halt = halt
         self.output = output
@@ -129,16 +128,15 @@ cdef class Result:
         self.gas_refund = gas_refund
         self.logs = logs if logs is not None else []
         self.created_address = created_address
-        self.error = error
 
     def __repr__(self):
         return (f"Result(success={self.success}, halt={self.halt!r}, gas_used={self.gas_used}, "
                 f"output=0x{self.output.hex()}, logs={len(self.logs)}, "
-                f"created_address={self.created_address!r}, error={self.error!r})")
+                f"created_address={self.created_address!r})")
 
     def __reduce__(self):
         return (Result, (self.success, self.halt, self.output, self.gas_used, self.gas_refund,
-                         self.logs, self.created_address, self.error))
+                         self.logs, self.created_address))
 
 
 def to_address(a) -> bytes:

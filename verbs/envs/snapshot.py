@@ -11,12 +11,10 @@ import json
 import os
 import struct
 import typing
-import zlib
 
-_MAGIC = b"VERBSNAP"
-_VERSION = 1
-_HEADER = struct.Struct("<8sHI")  # magic, version, length of the JSON block header
-_CRC = struct.Struct("<I")
+from verbs._evm import container
+
+_HEADER_LEN = struct.Struct("<I")  # length of the JSON block header, before the state
 
 
 def _block_to_json(block: dict) -> dict:
@@ -69,12 +67,13 @@ class Snapshot:
         return f"Snapshot(step={self.step}, block_number={self.block.get('number')})"
 
     def to_bytes(self) -> bytes:
-        """Serialise to the versioned binary form (magic, version, header, state, CRC-32)."""
+        """Serialise to the binary form: a ``verbs._evm.container`` of kind ``"env"`` whose
+        payload is the JSON block header (with its u32 length) and the state's own container."""
         header = json.dumps(
             {"block": _block_to_json(self.block), "step": self.step}, sort_keys=True
         ).encode()
-        body = _HEADER.pack(_MAGIC, _VERSION, len(header)) + header + self.state.to_bytes()
-        return body + _CRC.pack(zlib.crc32(body))
+        payload = _HEADER_LEN.pack(len(header)) + header + self.state.to_bytes()
+        return container.pack("env", payload)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "Snapshot":
@@ -83,24 +82,16 @@ class Snapshot:
         Raises
         ------
         ValueError
-            If the data is truncated, corrupt (checksum mismatch) or of another version.
+            If the data is truncated, corrupt (checksum mismatch), of another version, or a
+            state-level snapshot (``verbs._evm.state.Snapshot``) rather than an env one.
         """
         from verbs._evm.state import Snapshot as StateSnapshot
 
-        data = bytes(data)
-        if len(data) < _HEADER.size + _CRC.size:
-            raise ValueError(f"snapshot data is truncated ({len(data)} bytes)")
-        magic, version, header_len = _HEADER.unpack_from(data)
-        if magic != _MAGIC:
-            raise ValueError("not a verbs snapshot (bad magic bytes)")
-        if version != _VERSION:
-            raise ValueError(
-                f"unsupported snapshot version {version} (this verbs reads version {_VERSION})"
-            )
-        body, (crc,) = data[:-_CRC.size], _CRC.unpack_from(data, len(data) - _CRC.size)
-        if zlib.crc32(body) != crc:
-            raise ValueError("snapshot data is corrupt (checksum mismatch) or truncated")
-        start = _HEADER.size
+        body = container.unpack(data, "env")
+        if len(body) < _HEADER_LEN.size:
+            raise ValueError(f"snapshot data is truncated ({len(body)} bytes of payload)")
+        (header_len,) = _HEADER_LEN.unpack_from(body)
+        start = _HEADER_LEN.size
         if start + header_len > len(body):
             raise ValueError("snapshot data is truncated (header)")
         try:

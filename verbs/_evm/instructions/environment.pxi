@@ -24,7 +24,7 @@ cdef int balance(Interpreter self, Frame *f) except -1 nogil:
     word_to_addr(addr, a)
     if access_account(self, f, addr):
         return H_OUT_OF_GAS
-    self.state.get_balance(addr, a)
+    self.state.read_balance(addr, a)
     return 0
 
 cdef int origin(Interpreter self, Frame *f) noexcept nogil:
@@ -98,7 +98,7 @@ cdef int extcodesize(Interpreter self, Frame *f) except -1 nogil:
     word_to_addr(addr, a)
     if access_account(self, f, addr):
         return H_OUT_OF_GAS
-    self.state.get_code(addr, &code)
+    self.state.read_code(addr, &code)
     u256_set_u64(a, code.size)
     return 0
 
@@ -120,7 +120,7 @@ cdef int extcodecopy(Interpreter self, Frame *f) except -1 nogil:
         return H_OUT_OF_GAS
     if mem_grow(f, end):
         return H_OUT_OF_GAS
-    self.state.get_code(addr, &code)
+    self.state.read_code(addr, &code)
     copy_padded(f.mem + o, code.data, code.size, a - 2, n)
     return 0
 
@@ -161,7 +161,7 @@ cdef int extcodehash(Interpreter self, Frame *f) except -1 nogil:
 
 cdef int self_balance(Interpreter self, Frame *f) except -1 nogil:
     """SELFBALANCE (0x47, EIP-1884)."""
-    self.state.get_balance(f.msg.target, &f.stack[f.sp])
+    self.state.read_balance(f.msg.target, &f.stack[f.sp])
     f.sp += 1
     return 0
 

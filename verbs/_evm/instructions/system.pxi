@@ -39,7 +39,7 @@ cdef int selfdestruct(Interpreter self, Frame *f) except -1 nogil:
     word_to_addr(beneficiary, &f.stack[f.sp])
     if not self.warm_account(beneficiary):
         cost += self.sched.cold_account_access
-    self.state.get_balance(me, &bal)
+    self.state.read_balance(me, &bal)
     if not u256_is_zero(&bal) and self.state.account_is_empty(beneficiary):
         cost += self.sched.selfdestruct_new_account
     if charge(f, cost):
@@ -54,7 +54,7 @@ cdef int selfdestruct(Interpreter self, Frame *f) except -1 nogil:
             self.state.set_balance(me, &bal2)
             self.state.mark_selfdestruct(me)
     else:
-        self.state.get_balance(beneficiary, &bal2)
+        self.state.read_balance(beneficiary, &bal2)
         u256_add(&bal2, &bal2, &bal)
         self.state.set_balance(beneficiary, &bal2)
         u256_zero(&bal)
@@ -99,8 +99,8 @@ cdef int create(Interpreter self, Frame *f, int is_create2) except -1 nogil:
         return H_STATIC_VIOLATION
     f.ret_size = 0
     u256_zero(result)
-    self.state.get_balance(m.target, &bal)
-    self.state.get_nonce(m.target, &nonce)
+    self.state.read_balance(m.target, &bal)
+    self.state.read_nonce(m.target, &nonce)
     if u256_lt(&bal, &value) or nonce == UINT64_MAX or m.depth + 1 > DEPTH_LIMIT:
         f.gas += child_gas
         return 0
@@ -109,13 +109,11 @@ cdef int create(Interpreter self, Frame *f, int is_create2) except -1 nogil:
     else:
         create_address(new_addr, m.target, nonce)
     self.warm_account(new_addr)
-    self.state.get_nonce(new_addr, &nonce)
-    self.state.get_code(new_addr, &code)
-    if nonce != 0 or code.size != 0 or self.state.account_has_storage(new_addr):
-        self.state.get_nonce(m.target, &nonce)
+    if self.state.create_collision(new_addr):
+        self.state.read_nonce(m.target, &nonce)
         self.state.set_nonce(m.target, nonce + 1)
         return 0
-    self.state.get_nonce(m.target, &nonce)
+    self.state.read_nonce(m.target, &nonce)
     self.state.set_nonce(m.target, nonce + 1)
     memcpy(child.caller, m.target, 20)
     memcpy(child.target, new_addr, 20)
@@ -176,13 +174,13 @@ cdef int call(Interpreter self, Frame *f, int kind) except -1 nogil:
     memc = mem_cost(f, end, self.sched.memory_word)
     extra = self.sched.warm_access if self.warm_account(to) \
         else self.sched.cold_account_access
-    self.state.get_code(to, &code)
+    self.state.read_code(to, &code)
     if self.sched.delegation_eip7702 and is_delegation(code.data, code.size):
-        memcpy(deleg, code.data + 3, 20)
+        memcpy(deleg, delegate_of(code.data), 20)
         disable = 1
         extra += self.sched.warm_access if self.warm_account(deleg) \
             else self.sched.cold_account_access
-        self.state.get_code(deleg, &code)
+        self.state.read_code(deleg, &code)
     else:
         memcpy(deleg, to, 20)
     if not u256_is_zero(&value):
@@ -208,7 +206,7 @@ cdef int call(Interpreter self, Frame *f, int kind) except -1 nogil:
     u256_zero(result)
     f.ret_size = 0
     if kind == OP_CALL or kind == OP_CALLCODE:
-        self.state.get_balance(m.target, &bal)
+        self.state.read_balance(m.target, &bal)
         if u256_lt(&bal, &value):
             f.gas += child_gas
             return 0
