@@ -1,4 +1,4 @@
-"""The precompiled contracts (verbs/_evm/precompiles.py).
+"""The precompiled contracts (verbs/_evm/precompiles/).
 
 Three kinds of checks:
 
@@ -382,8 +382,8 @@ def test_ecrecover_recovers_the_signer():
         (27 + 2**255, 1, 1),
         (27, 0, 1),
         (27, 1, 0),
-        (27, P.SECP256K1N, 1),
-        (27, 1, P.SECP256K1N),
+        (27, P.hashes.SECP256K1N, 1),
+        (27, 1, P.hashes.SECP256K1N),
         (27, 2**256 - 1, 1),
     ],
 )
@@ -439,8 +439,8 @@ def test_modexp_gas_formulas_by_fork():
     # 8 * 8 + 248 = 312; EIP-7883 iterations 16 * 8 + 248 = 376
     head = b"\x01" + bytes(31)
     data = modexp_input(b"\x02" * 64, head + b"\xff" * 8, b"\x07" * 64)
-    assert P.modexp_gas(64, 40, 64, int.from_bytes(head, "big"), PRAGUE) == 64 * 312 // 3
-    assert P.modexp_gas(64, 40, 64, int.from_bytes(head, "big"), OSAKA) == 2 * 64 * 376
+    assert P.modexp.modexp_gas(64, 40, 64, int.from_bytes(head, "big"), PRAGUE) == 64 * 312 // 3
+    assert P.modexp.modexp_gas(64, 40, 64, int.from_bytes(head, "big"), OSAKA) == 2 * 64 * 376
     expected = pow(int.from_bytes(b"\x02" * 64, "big"), int.from_bytes(head + b"\xff" * 8, "big"),
                    int.from_bytes(b"\x07" * 64, "big")).to_bytes(64, "big")
     assert P.run_precompile(0x05, data, 10**6, PRAGUE) == (True, 64 * 312 // 3, expected)
@@ -482,7 +482,7 @@ def test_modexp_eip7823_length_limit_only_from_osaka(which):
 def modexp_backend(request, monkeypatch):
     if request.param == "gmpy2":
         pytest.importorskip("gmpy2")
-    monkeypatch.setattr(P, "MODEXP_USE_GMPY2", request.param == "gmpy2")
+    monkeypatch.setattr(P.modexp, "MODEXP_USE_GMPY2", request.param == "gmpy2")
     return request.param
 
 
@@ -495,7 +495,7 @@ def test_modexp_matches_pow(modexp_backend, b, e, m):
     ok, used, out = P.run_precompile(0x05, data, 10**9, PRAGUE)
     assert ok
     assert out == (pow(b, e, m).to_bytes(ml, "big") if m else bytes(ml))
-    assert used == P.modexp_gas(bl, el, ml, e >> (8 * (el - 32)) if el > 32 else e, PRAGUE)
+    assert used == P.modexp.modexp_gas(bl, el, ml, e >> (8 * (el - 32)) if el > 32 else e, PRAGUE)
 
 
 # =============================================================================================
@@ -546,7 +546,7 @@ def bn_twist_point_outside_g2() -> bytes:
 def bn254_backend(request, monkeypatch):
     if request.param == "pyrevm":
         pytest.importorskip("pyrevm")
-    monkeypatch.setattr(P, "BN254_BACKEND", request.param)
+    monkeypatch.setattr(P.bn254, "BN254_BACKEND", request.param)
     return request.param
 
 
@@ -602,16 +602,16 @@ def test_bn254_pairing(bn254_backend):
 
 def test_pyrevm_instance_is_renewed_so_its_journal_stays_bounded(monkeypatch):
     pytest.importorskip("pyrevm")
-    monkeypatch.setattr(P, "BN254_BACKEND", "pyrevm")
-    monkeypatch.setattr(P, "_REVM_CALLS_PER_INSTANCE", 50)
+    monkeypatch.setattr(P.bn254, "BN254_BACKEND", "pyrevm")
+    monkeypatch.setattr(P.bn254, "_REVM_CALLS_PER_INSTANCE", 50)
     g = bn_g1(bn.G1)
     first = None
     for i in range(120):
         assert P.run_precompile(0x06, g + g, 150, CANCUN)[0]
         if i == 0:
-            first = P._revm.evm
-        assert P._revm.evm.journal_len <= 51
-    assert P._revm.evm is not first
+            first = P.bn254._revm.evm
+        assert P.bn254._revm.evm.journal_len <= 51
+    assert P.bn254._revm.evm is not first
 
 
 # =============================================================================================
@@ -712,7 +712,7 @@ def test_point_evaluation_constant_polynomial():
     # f(x) = c: the commitment is c * G1 and the quotient is zero, so the proof is infinity
     c = 0x1234567
     commitment = (arkworks.G1Point() * arkworks.Scalar(c)).to_compressed_bytes()
-    out = word(4096) + word(P.BLS_MODULUS)
+    out = word(4096) + word(P.kzg.BLS_MODULUS)
     data = point_evaluation_input(commitment, 99, c, G1_INFINITY)
     assert P.run_precompile(0x0A, data, 50000, CANCUN) == (True, 50000, out)
     assert P.run_precompile(0x0A, data, 49999, CANCUN) == (False, 49999, b"")
@@ -732,8 +732,8 @@ def test_point_evaluation_rejects_malformed_input():
         good[:-1],
         good + b"\0",
         b"\x02" + good[1:],  # wrong version byte
-        versioned_hash(commitment) + word(P.BLS_MODULUS) + word(c) + commitment + G1_INFINITY,
-        versioned_hash(commitment) + word(1) + word(c + P.BLS_MODULUS) + commitment + G1_INFINITY,
+        versioned_hash(commitment) + word(P.kzg.BLS_MODULUS) + word(c) + commitment + G1_INFINITY,
+        versioned_hash(commitment) + word(1) + word(c + P.kzg.BLS_MODULUS) + commitment + G1_INFINITY,
         point_evaluation_input(commitment, 1, c, b"\x80" + bytes(47)),  # compressed flag, x = 0
         point_evaluation_input(commitment, 1, c, bytes(48)),  # uncompressed flag
         # infinity flag with other bits set: arkworks alone would read these as infinity
@@ -741,7 +741,7 @@ def test_point_evaluation_rejects_malformed_input():
         point_evaluation_input(commitment, 1, c, b"\xe0" + bytes(47)),  # sign bit on infinity
         point_evaluation_input(commitment, 1, c, b"\x40" + bytes(47)),  # no compression bit
         # x >= p with the compression flag
-        point_evaluation_input(commitment, 1, c, (P.BLS12_P | (1 << 383)).to_bytes(48, "big")),
+        point_evaluation_input(commitment, 1, c, (P.kzg.BLS12_P | (1 << 383)).to_bytes(48, "big")),
     ]
     for data in cases:
         assert P.run_precompile(0x0A, data, 60000, CANCUN) == (False, 60000, b"")
@@ -811,11 +811,11 @@ def test_bls_g2_add_and_msm_match_py_ecc():
 
 
 def test_bls_msm_discount_table_and_cap():
-    assert P._msm_gas(1, 12000, P.G1_MSM_DISCOUNT) == 12000
-    assert P._msm_gas(128, 12000, P.G1_MSM_DISCOUNT) == 128 * 12000 * 519 // 1000
-    assert P._msm_gas(300, 12000, P.G1_MSM_DISCOUNT) == 300 * 12000 * 519 // 1000
-    assert P._msm_gas(300, 22500, P.G2_MSM_DISCOUNT) == 300 * 22500 * 524 // 1000
-    assert len(P.G1_MSM_DISCOUNT) == len(P.G2_MSM_DISCOUNT) == 128
+    assert P.bls12_381._msm_gas(1, 12000, P.bls12_381.G1_MSM_DISCOUNT) == 12000
+    assert P.bls12_381._msm_gas(128, 12000, P.bls12_381.G1_MSM_DISCOUNT) == 128 * 12000 * 519 // 1000
+    assert P.bls12_381._msm_gas(300, 12000, P.bls12_381.G1_MSM_DISCOUNT) == 300 * 12000 * 519 // 1000
+    assert P.bls12_381._msm_gas(300, 22500, P.bls12_381.G2_MSM_DISCOUNT) == 300 * 22500 * 524 // 1000
+    assert len(P.bls12_381.G1_MSM_DISCOUNT) == len(P.bls12_381.G2_MSM_DISCOUNT) == 128
 
 
 def test_bls_pairing_check():
@@ -987,7 +987,7 @@ def test_p256verify_valid_signature():
 
 def test_p256verify_invalid_inputs_succeed_with_empty_output():
     h, r, s, x, y = p256_signed()
-    n, p = P.SECP256R1_N, P.SECP256R1_P
+    n, p = P.p256.SECP256R1_N, P.p256.SECP256R1_P
     cases = [
         h + r + s + x + y + b"\0",
         (h + r + s + x + y)[:-1],
@@ -1008,6 +1008,6 @@ def test_p256verify_invalid_inputs_succeed_with_empty_output():
 def test_p256verify_accepts_high_s():
     # ECDSA verification accepts s and n - s alike (EIP-7951 has no low-s rule)
     h, r, s, x, y = p256_signed()
-    s2 = word(P.SECP256R1_N - int.from_bytes(s, "big"))
+    s2 = word(P.p256.SECP256R1_N - int.from_bytes(s, "big"))
     assert P.run_precompile(0x100, h + r + s2 + x + y, 6900, OSAKA) == (True, 6900, word(1))
 

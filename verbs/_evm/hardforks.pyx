@@ -224,7 +224,7 @@ def schedule(fork) -> dict:
 def _precompile_addresses(int fork):
     try:
         from verbs._evm.precompiles import active_precompiles
-    except ImportError:    # precompiles.py not built yet: the historical sets
+    except ImportError:    # the precompiles package not importable: the historical sets
         return frozenset(range(1, {SHANGHAI: 10, CANCUN: 11}.get(fork, 0x12))) | (
             frozenset({0x100}) if fork >= OSAKA else frozenset())
     return frozenset(active_precompiles(fork))

@@ -1,5 +1,5 @@
 # The EVM interpreter: frames, memory, the loop, the opcode handlers, the CALL/CREATE family
-# and precompile dispatch.  core.pyx prepares a Message for a transaction and calls execute().
+# and precompile dispatch.  evm.pyx prepares a Message for a transaction and calls execute().
 
 cimport cython
 from libc.stdint cimport uint8_t, int64_t, uint64_t

@@ -1,16 +1,18 @@
-"""The EVM interpreter: the loop, the opcode handlers, the CALL/CREATE family, precompiles.
+"""The EVM interpreter: frames, the loop (``run``/``step``), message execution, precompile calls.
 
 The loop runs without the GIL on C data: a C stack of 1024 words per frame (manipulated in
 place through pointers), a growable C memory with exact expansion gas, the jumpdest bitmap
-cached per code by the State, dispatch through one ``if/elif`` chain on a C int (a C
-``switch``).  The generic checks (opcode defined in the fork, stack underflow and overflow,
-static gas) read the opcode table (``Schedule.ops``, hardforks.pyx) before a handler runs;
-handlers only charge their dynamic gas.  Handlers are named as in ethereum/execution-specs and
-follow its order: stack, gas, operation.
+cached per code by the State, dispatch through one ``if/elif`` chain on the ``OP_*`` names of
+``opcodes.pxd`` (generated from the opcode table; Cython emits a C ``switch``).  The generic
+checks (opcode defined in the fork, stack underflow and overflow, static gas) read the opcode
+table (``Schedule.ops``, hardforks.pyx) before a handler runs;
+handlers only charge their dynamic gas.  The handlers live in ``instructions/*.pxi``, one file
+per family of ethereum/execution-specs, named as there and following its order: stack, gas,
+operation; they are included here so that they inline into the loop.
 
 Where the loop must call Python (a precompile; a Backend miss inside State) the GIL is taken at
 that one point; a Python exception propagates as -1 through every frame and ends the
-transaction (core.pyx turns it into ``Result.error``).
+transaction: evm.pyx discards its changes and re-raises it to the caller.
 """
 
 cimport cython

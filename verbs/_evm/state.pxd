@@ -1,6 +1,6 @@
 # The journaled, copy-on-write world state of the EVM (see docs/internals.md and
 # ARCHITECTURE.md "State: journaled and copy-on-write").  This file is the contract between
-# the state (state.pyx) and the interpreter/transaction code (interpreter.pyx, core.pyx).
+# the state (state.pyx) and the interpreter/transaction code (interpreter.pyx, evm.pyx).
 #
 # Conventions
 # - An address is `const uint8_t *` pointing at 20 bytes; a slot or value is a `u256`.

@@ -260,9 +260,6 @@ class BaseEnv:
     def _failure(result, what: str) -> RevertError:
         from verbs.abi import decode_revert
 
-        if result.error is not None:
-            reason = result.error
-            return RevertError(f"{what} failed: {reason}", halt="error", reason=reason)
         data = bytes(result.output) if result.halt == "revert" else b""
         reason = decode_revert(data) if data else None
         if result.halt == "revert":
