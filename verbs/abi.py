@@ -61,7 +61,9 @@ import json
 import os
 import typing
 
-from verbs import codec, types, utils
+from verbs import codec, types
+from verbs.errors import RevertError
+from verbs.primitives import hex_to_bytes, keccak256, to_address
 
 __all__ = [
     "Constructor",
@@ -175,10 +177,10 @@ class Constructor:
             Address the contract was deployed to.
         """
         encoded_args = self.encode([] if args is None else args)
-        deployer = utils.to_address(deployer, "deployer")
+        deployer = to_address(deployer, "deployer")
         with _decoding_errors(self._errors):
             return env.deploy_contract(
-                deployer, self.name, utils.hex_to_bytes(bytecode) + encoded_args
+                deployer, self.name, hex_to_bytes(bytecode) + encoded_args
             )
 
 
@@ -196,8 +198,6 @@ class _DecodingErrors:
 
     def __exit__(self, exc_type, exc, tb):
         if exc is not None and self.errors and getattr(exc, "data", None):
-            from verbs.envs.errors import RevertError
-
             if isinstance(exc, RevertError) and decode_error(exc.data) is None:
                 reason = decode_revert(exc.data, self.errors)
                 if reason is not None and not reason.startswith("unknown error"):
@@ -258,7 +258,7 @@ class Function:
         self.output_names = [p.get("name") or "" for p in out_params]
         self.state_mutability = abi.get("stateMutability", "nonpayable")
         self.signature = _signature(self.name, self._input_types)
-        self.selector = utils.keccak256(self.signature.encode())[:4]
+        self.selector = keccak256(self.signature.encode())[:4]
         self._in = codec.Codec(self._input_types, self.input_names, prefix=self.selector)
         self._args = codec.Codec(self._input_types, self.input_names)
         self._out = codec.Codec(self._output_types, self.output_names)
@@ -376,8 +376,8 @@ class Function:
             value)``.
         """
         return (
-            utils.to_address(sender, "sender"),
-            utils.to_address(address, "address"),
+            to_address(sender, "sender"),
+            to_address(address, "address"),
             self._in.encode(args),
             checked,
             gas_priority_fee,
@@ -386,8 +386,8 @@ class Function:
         )
 
     def _run(self, method: typing.Callable, sender, address, args, value):
-        sender = utils.to_address(sender, "sender")
-        address = utils.to_address(address, "address")
+        sender = to_address(sender, "sender")
+        address = to_address(address, "address")
         encoded = self._in.encode(args)
         with _decoding_errors(self._errors):
             result, logs, gas = method(sender, address, encoded, value)
@@ -509,7 +509,7 @@ class Event:
         self.anonymous = bool(abi.get("anonymous", False))
         self.inputs = [t for t, ix in zip(self.all_inputs, self.indexed) if not ix]
         self.signature = _signature(self.name, self._types)
-        self.topic = utils.keccak256(self.signature.encode())
+        self.topic = keccak256(self.signature.encode())
         self._data = codec.Codec(
             [t for t, ix in zip(self._types, self.indexed) if not ix],
             [n for n, ix in zip(self.names, self.indexed) if not ix],
@@ -636,7 +636,7 @@ class Error:
         self.inputs = [t.type_str for t in self._types]
         self.names = [p.get("name") or f"arg{i}" for i, p in enumerate(params)]
         self.signature = _signature(self.name, self._types)
-        self.selector = utils.keccak256(self.signature.encode())[:4]
+        self.selector = keccak256(self.signature.encode())[:4]
         self._codec = codec.Codec(self._types, self.names, prefix=self.selector)
 
     def __repr__(self) -> str:

@@ -46,7 +46,8 @@ import eth_abi.exceptions
 import eth_abi.grammar
 from eth_abi.registry import registry as _eth_registry
 
-from verbs.utils import to_address
+from verbs.errors import DecodeError
+from verbs.primitives import to_address
 
 __all__ = [
     "AbiType",
@@ -63,10 +64,6 @@ __all__ = [
 MAX_FAST_WORDS = 1024
 
 _FAST_LEAVES = frozenset({"uint", "int", "address", "bool", "bytes"})
-
-
-class DecodeError(ValueError):
-    """Raised when bytes cannot be decoded as the expected ABI types."""
 
 
 @dataclasses.dataclass(frozen=True)

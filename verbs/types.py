@@ -26,18 +26,19 @@ Transaction = typing.Tuple[
     typing.Optional[int],
 ]
 
+#: One account of a :data:`Cache`: ``(address, (balance, nonce, code_hash, code))``.
+AccountEntry = tuple[bytes, tuple[bytes, int, bytes, bytes]]
+
+#: One storage value of a :data:`Cache`: ``(address, slot, value)``.
+StorageEntry = tuple[bytes, bytes, bytes]
+
 #: A fetch cache of a fork env:
 #: ``(timestamp, block_number, accounts, storage)`` with
 #: ``accounts = [(address, (balance, nonce, code_hash, code)), ...]`` and
 #: ``storage = [(address, slot, value), ...]``. Balances, slots and values are
 #: 32 bytes little-endian (revm's ``U256`` byte order); code is as revm stores
 #: it (deployed code followed by 33 zero bytes of padding).
-Cache = typing.Tuple[
-    int,
-    int,
-    typing.List[typing.Tuple[bytes, typing.Tuple[bytes, int, bytes, bytes]]],
-    typing.List[typing.Tuple[bytes, bytes, bytes]],
-]
+Cache = tuple[int, int, list[AccountEntry], list[StorageEntry]]
 
 #: A log as the original returns it: ``(contract_address, data)``. Our envs'
 #: logs also carry ``topics`` (as attributes ``.address``, ``.topics``,

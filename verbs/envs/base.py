@@ -10,11 +10,13 @@ import numpy as np
 
 from verbs._evm import core as _core
 from verbs._evm.forks import schedule
-from verbs.envs.errors import RevertError
+from verbs.abi import decode_revert
+from verbs.envs.cache import CacheBackend
 from verbs.envs.events import Event, Log
 from verbs.envs.snapshot import Snapshot
 from verbs.types import Transaction
-from verbs.utils import to_address
+from verbs.errors import RevertError
+from verbs.primitives import to_address
 
 #: Seconds between simulated blocks (as the original verbs).
 BLOCK_INTERVAL = 15
@@ -132,8 +134,6 @@ class BaseEnv:
 
         backend = _backend
         if cache is not None:
-            from verbs.envs.cache import CacheBackend
-
             self._cache_backend = CacheBackend(cache, strict=strict_cache)
             backend = self._cache_backend
 
@@ -257,8 +257,6 @@ class BaseEnv:
 
     @staticmethod
     def _failure(result, what: str) -> RevertError:
-        from verbs.abi import decode_revert
-
         if result.error is not None:
             reason = result.error
             return RevertError(f"{what} failed: {reason}", halt="error", reason=reason)

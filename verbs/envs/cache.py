@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import typing
 
-from verbs.fork.cache import keccak256 as _keccak256
+from verbs.errors import CacheMissError
 from verbs.fork.cache import strip_code_padding
-
-
-class CacheMissError(LookupError):
-    """A read that the cache of a ``cache=`` environment cannot answer (strict mode)."""
+from verbs.primitives import simulated_block_hash, to_address
 
 
 def _le_int(value, what: str) -> int:
@@ -25,12 +22,6 @@ def _le_int(value, what: str) -> int:
     if not isinstance(value, (bytes, bytearray)) or len(value) > 32:
         raise ValueError(f"cache: {what} must be up to 32 little-endian bytes, got {value!r:.80}")
     return int.from_bytes(value, "little")
-
-
-def _address(value, what: str) -> bytes:
-    if not isinstance(value, (bytes, bytearray)) or len(value) != 20:
-        raise ValueError(f"cache: {what} must be a 20-byte address, got {value!r:.80}")
-    return bytes(value)
 
 
 def unpad_code(code: typing.Optional[bytes], code_hash: bytes, address: bytes) -> bytes:
@@ -79,7 +70,7 @@ class CacheBackend:
                 address, (balance, nonce, code_hash, code) = entry
             except (TypeError, ValueError):
                 raise ValueError(f"cache: malformed account entry {entry!r:.120}") from None
-            address = _address(address, "account address")
+            address = to_address(address, "cache: account address")
             self.accounts[address] = (
                 _le_int(balance, "balance"),
                 int(nonce),
@@ -90,7 +81,7 @@ class CacheBackend:
                 address, slot, value = entry
             except (TypeError, ValueError):
                 raise ValueError(f"cache: malformed storage entry {entry!r:.120}") from None
-            address = _address(address, "storage address")
+            address = to_address(address, "cache: storage address")
             self.slots.setdefault(address, {})[_le_int(slot, "slot")] = _le_int(value, "value")
         self._loading = False
         self._missed_accounts: typing.List[bytes] = []
@@ -136,7 +127,7 @@ class CacheBackend:
 
     def block_hash(self, number: int) -> bytes:
         """Block hashes are not cached: the empty backend's convention."""
-        return _keccak256(str(number).encode())
+        return simulated_block_hash(number)
 
     def misses(self) -> dict:
         """The accounts and slots read that the cache could not answer, in order."""

@@ -46,6 +46,7 @@ import weakref
 
 from verbs.envs.base import SIM_GAS_LIMIT, BaseEnv
 from verbs.envs.validators import order_gas_priority, order_random
+from verbs.primitives import simulated_block_hash
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     from verbs.fork import RPCBackend
@@ -55,12 +56,6 @@ if typing.TYPE_CHECKING:  # pragma: no cover
 PREFETCH_MAX_TXS = 64
 
 _ForkTx = typing.Tuple[bytes, typing.Optional[bytes], bytes, int]
-
-
-def _empty_block_hash(number: int) -> bytes:
-    from verbs.fork.cache import keccak256
-
-    return keccak256(str(int(number)).encode())
 
 
 class _SimulationBackend:
@@ -83,7 +78,7 @@ class _SimulationBackend:
         """The hash of block ``number``: the node's up to the pinned block, else
         ``keccak256(str(number))`` (a simulated block)."""
         if number > self._pinned:
-            return _empty_block_hash(number)
+            return simulated_block_hash(number)
         return self.rpc_backend.block_hash(number)
 
 

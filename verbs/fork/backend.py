@@ -55,6 +55,7 @@ from verbs.fork.errors import (
     RPCResponseError,
 )
 from verbs.fork.rpc import RetryPolicy, RPCClient
+from verbs.primitives import to_address
 
 AddressLike = Union[bytes, bytearray, memoryview, str]
 
@@ -63,16 +64,6 @@ DEV_CHAIN_IDS = frozenset({1337, 31337})
 reused by every fresh node, so their disk caches are checked against the node by default."""
 
 _NOT_FOUND_CODES = frozenset({-32001})
-
-
-def _address(a: AddressLike) -> bytes:
-    if isinstance(a, str):
-        s = a[2:] if a[:2].lower() == "0x" else a
-        a = bytes.fromhex(s)
-    a = bytes(a)
-    if len(a) != 20:
-        raise ValueError(f"an address has 20 bytes, got {len(a)}")
-    return a
 
 
 def _slot(s: Union[int, bytes]) -> int:
@@ -399,7 +390,7 @@ class RPCBackend:
             ``None`` for an empty account (no balance, nonce or code: under EIP-161 the same
             as a missing one; JSON-RPC cannot tell them apart). It is still recorded.
         """
-        address = _address(address)
+        address = to_address(address)
         with self._lock:
             if address in self._accounts:
                 self.memory_hits += 1
@@ -410,7 +401,7 @@ class RPCBackend:
 
     def storage(self, address: bytes, slot: int) -> int:
         """The value of storage ``slot`` of ``address`` at the pinned block."""
-        address, slot = _address(address), _slot(slot)
+        address, slot = to_address(address), _slot(slot)
         key = (address, slot)
         with self._lock:
             if key in self._storage:
@@ -486,9 +477,9 @@ class RPCBackend:
             want_accounts: Dict[bytes, None] = {}
             want_slots: Dict[Tuple[bytes, int], None] = {}
             for a in accounts:
-                want_accounts[_address(a)] = None
+                want_accounts[to_address(a)] = None
             for a, s in slots:
-                key = (_address(a), _slot(s))
+                key = (to_address(a), _slot(s))
                 want_slots[key] = None
                 want_accounts[key[0]] = None
             missing_accounts = [a for a in want_accounts if not self._known_account(a)]
@@ -520,8 +511,8 @@ class RPCBackend:
         list of (address, list of int)
             The access list the node returned (empty on fallback).
         """
-        sender_b = _address(sender)
-        to_b = None if to is None else _address(to)
+        sender_b = to_address(sender)
+        to_b = None if to is None else to_address(to)
         tx: Dict[str, Any] = {"from": codec.address(sender_b), "data": codec.data(data),
                               "value": codec.quantity(value)}
         if to_b is not None:

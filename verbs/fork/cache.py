@@ -22,22 +22,11 @@ from __future__ import annotations
 
 from typing import Iterable, List, Tuple
 
-from Crypto.Hash import keccak as _keccak
-
-AccountEntry = Tuple[bytes, Tuple[bytes, int, bytes, bytes]]
-StorageEntry = Tuple[bytes, bytes, bytes]
-Cache = Tuple[int, int, List[AccountEntry], List[StorageEntry]]
+from verbs.primitives import EMPTY_CODE_HASH, keccak256
+from verbs.types import AccountEntry, Cache, StorageEntry
 
 CODE_PADDING = 33
 """Zero bytes revm appends to legacy code (and stores for an account without code)."""
-
-
-def keccak256(data: bytes) -> bytes:
-    """keccak256 of ``data`` (pycryptodome)."""
-    return _keccak.new(digest_bits=256, data=bytes(data)).digest()
-
-
-EMPTY_CODE_HASH = keccak256(b"")
 
 
 def _le32(n: int) -> bytes:
