@@ -1,7 +1,7 @@
 """ForkEnv on a real node (anvil): state at a past block, the same transactions as the node,
 a simulation replayed offline from the exported cache, snapshots, ``ETH_RPC_URL``, workers.
 
-anvil is found as in ``tests/fork/conftest.py`` (whose helper functions are loaded here by
+anvil is found as in ``tests/remote/conftest.py`` (whose helper functions are loaded here by
 path): without it these tests skip with the reason, and fail under ``CI=true``.
 """
 from __future__ import annotations
@@ -20,8 +20,8 @@ from verbs import abi, envs, utils
 from verbs._evm import core
 from verbs.envs import RevertError
 from verbs.envs.cache import CacheBackend
-from verbs.fork import ForkConfigError, RPCBackend, RPCResponseError
-from verbs.fork.cache import keccak256, read_account_entry, read_storage_entry
+from verbs.remote import RemoteConfigError, RPCBackend, RPCResponseError
+from verbs.remote.cache import keccak256, read_account_entry, read_storage_entry
 from verbs.sim import BaseAgent, Sim
 
 
@@ -405,9 +405,9 @@ def test_exported_cache_of_a_real_fee_fork_holds_what_fees_touch(chain):
 # --------------------------------------------------------------------------- node URL
 def test_no_node_url_and_no_eth_rpc_url_raises_a_clear_error(monkeypatch):
     monkeypatch.delenv("ETH_RPC_URL", raising=False)
-    with pytest.raises(ForkConfigError, match="ETH_RPC_URL"):
+    with pytest.raises(RemoteConfigError, match="ETH_RPC_URL"):
         envs.ForkEnvRandom(None, 1, cache_dir=False)
-    with pytest.raises(ValueError, match="node_url"):  # ForkConfigError is a ValueError
+    with pytest.raises(ValueError, match="node_url"):  # RemoteConfigError is a ValueError
         envs.ForkEnvGasPriority(None, 1, 3, cache_dir=False)
 
 

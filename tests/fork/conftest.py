@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("VERBS_SHARED", REPO.parent / "shared"))
 ARTIFACT = SHARED / "contracts" / "build" / "SimpleERC20.opt.json"
 
-from verbs.fork.rpc import RetryPolicy, RPCClient
+from verbs.remote.rpc import RetryPolicy, RPCClient
 
 
 def _load_proxy_module():
@@ -141,7 +141,7 @@ def anvil(anvil_binary) -> AnvilNode:
 
 def mapping_slot(key: bytes, slot: int) -> int:
     """Storage slot of ``mapping[key]`` for a mapping at ``slot`` (address key)."""
-    from verbs.fork.cache import keccak256
+    from verbs.remote.cache import keccak256
     return int.from_bytes(keccak256(key.rjust(32, b"\0") + slot.to_bytes(32, "big")), "big")
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from verbs.fork import RPCBackend
-from verbs.fork.cache import EMPTY_CODE_HASH, keccak256, read_account_entry, read_storage_entry
+from verbs.remote import RPCBackend
+from verbs.remote.cache import EMPTY_CODE_HASH, keccak256, read_account_entry, read_storage_entry
 
 
 def backend(chain, block, tmp_path, **kw):
@@ -95,7 +95,7 @@ def test_block_hashes_come_from_the_node_up_to_the_pinned_block(erc20_chain, tmp
     b = backend(chain, block, tmp_path)
     for n in [chain.deploy_block, *chain.blocks]:
         assert b.block_hash(n) == chain.hashes[n]
-    from verbs.fork import BlockNotAvailableError
+    from verbs.remote import BlockNotAvailableError
     with pytest.raises(BlockNotAvailableError, match="after the fork block"):
         b.block_hash(block + 1)
 

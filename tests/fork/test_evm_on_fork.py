@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from verbs.fork import RPCBackend
+from verbs.remote import RPCBackend
 
 core = pytest.importorskip("verbs._evm.core", reason="the compiled EVM core (verbs._evm.core) "
                            "is not built: python setup.py build_ext --inplace")

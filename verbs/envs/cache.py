@@ -12,7 +12,7 @@ from __future__ import annotations
 import typing
 
 from verbs.errors import CacheMissError
-from verbs.fork.cache import strip_code_padding
+from verbs.remote.cache import strip_code_padding
 from verbs.primitives import simulated_block_hash, to_address
 
 
@@ -26,7 +26,7 @@ def _le_int(value, what: str) -> int:
 
 def unpad_code(code: typing.Optional[bytes], code_hash: bytes, address: bytes) -> bytes:
     """The deployed code of a cache entry, without revm's padding, checked against its hash
-    (the format rules live in :mod:`verbs.fork.cache`).
+    (the format rules live in :mod:`verbs.remote.cache`).
 
     Raises
     ------

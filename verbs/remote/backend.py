@@ -4,20 +4,20 @@ The EVM asks its Backend (``basic``, ``storage``, ``block_hash``; see ``docs/int
 only for what its local state has never seen. This backend answers from, in order:
 
 1. what it already served in this run (memory),
-2. the on-disk cache of the pinned block (:mod:`verbs.fork.disk`),
+2. the on-disk cache of the pinned block (:mod:`verbs.remote.disk`),
 3. the node: one JSON-RPC batch, i.e. one HTTP round trip, per miss.
 
 Everything served is recorded, in first-use order, and :meth:`RPCBackend.export_cache`
-returns it in the original verbs' ``Cache`` shape (:mod:`verbs.fork.cache`).
+returns it in the original verbs' ``Cache`` shape (:mod:`verbs.remote.cache`).
 
 Pinning and verification
 ------------------------
 The block is pinned at creation (``block_number=None``: the node's latest block then). State
 queries name the block by its hash (EIP-1898 ``{"blockHash": ...}``; ``pin_by_hash=False``
 uses the number), so a node that no longer has that exact block (reorg, pruning, a restarted
-dev node) answers with an error, raised as :class:`~verbs.fork.errors.BlockNotAvailableError`,
+dev node) answers with an error, raised as :class:`~verbs.errors.BlockNotAvailableError`,
 instead of other state. Every batch sent to the node also carries ``eth_chainId``; an answer
-for another chain raises :class:`~verbs.fork.errors.ChainMismatchError`.
+for another chain raises :class:`~verbs.errors.ChainMismatchError`.
 
 Requests per operation (first use, nothing cached)
 ---------------------------------------------------
@@ -42,19 +42,19 @@ import weakref
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
-from verbs.fork import codec
-from verbs.fork.block import BlockEnv
-from verbs.fork.cache import Cache, make_cache
-from verbs.fork.disk import CacheData, CacheWarning, DiskCache
-from verbs.fork.errors import (
+from verbs.remote import hexjson
+from verbs.remote.block import BlockEnv
+from verbs.remote.cache import Cache, make_cache
+from verbs.remote.disk import CacheData, CacheWarning, DiskCache
+from verbs.errors import (
     BlockNotAvailableError,
     ChainMismatchError,
-    ForkConfigError,
+    RemoteConfigError,
     RPCError,
     RPCMalformedResponse,
     RPCResponseError,
 )
-from verbs.fork.rpc import RetryPolicy, RPCClient
+from verbs.remote.rpc import RetryPolicy, RPCClient
 from verbs.primitives import to_address
 
 AddressLike = Union[bytes, bytearray, memoryview, str]
@@ -134,7 +134,7 @@ class RPCBackend:
         Timeouts and retries; by default built from ``timeout``, ``max_attempts`` and
         ``total_timeout``.
     timeout, max_attempts, total_timeout : float, int, float
-        See :class:`~verbs.fork.rpc.RetryPolicy`.
+        See :class:`~verbs.remote.rpc.RetryPolicy`.
     max_batch_size : int
         Most calls in one HTTP request.
     headers : dict, optional
@@ -149,7 +149,7 @@ class RPCBackend:
 
     Raises
     ------
-    ForkConfigError
+    RemoteConfigError
         Neither ``node_url`` nor ``$ETH_RPC_URL``; a negative block number.
     RPCError
         The node could not be asked, or answered for another chain, or lacks the block.
@@ -165,7 +165,7 @@ class RPCBackend:
         if node_url is None:
             node_url = os.environ.get("ETH_RPC_URL") or None
         if not node_url:
-            raise ForkConfigError(
+            raise RemoteConfigError(
                 "no node URL: pass node_url=... or set the ETH_RPC_URL environment variable")
         if block_number is not None:
             given = block_number
@@ -176,7 +176,7 @@ class RPCBackend:
             except TypeError:
                 block_number = -1
             if block_number < 0:
-                raise ForkConfigError(
+                raise RemoteConfigError(
                     f"block_number must be a non-negative int or None, got {given!r}")
         if policy is None:
             policy = RetryPolicy(timeout=timeout, max_attempts=max_attempts,
@@ -221,10 +221,10 @@ class RPCBackend:
         return data.block
 
     def _fetch_header(self, url, block_number, chain_id) -> BlockEnv:
-        tag = "latest" if block_number is None else codec.quantity(block_number)
+        tag = "latest" if block_number is None else hexjson.quantity(block_number)
         calls = [("eth_chainId", []), ("eth_getBlockByNumber", [tag, False])]
         node_chain_raw, header = self.rpc.batch(calls)
-        node_chain = codec.parse_quantity(node_chain_raw, "chain id", "eth_chainId", [])
+        node_chain = hexjson.parse_quantity(node_chain_raw, "chain id", "eth_chainId", [])
         if chain_id is not None and node_chain != chain_id:
             raise ChainMismatchError(
                 f"node {self.rpc.endpoint} answers for chain {node_chain}, expected {chain_id}",
@@ -281,8 +281,8 @@ class RPCBackend:
 
     def _pin(self) -> Any:
         if self.pin_by_hash:
-            return {"blockHash": codec.data(self.block_env.hash)}
-        return codec.quantity(self.block_env.number)
+            return {"blockHash": hexjson.data(self.block_env.hash)}
+        return hexjson.quantity(self.block_env.number)
 
     # ---------------------------------------------------------------- network
     def _fetch(self, calls: List[Tuple[str, list]]) -> List[Any]:
@@ -293,7 +293,7 @@ class RPCBackend:
             got = results[0]
             if isinstance(got, RPCResponseError):
                 raise got
-            node_chain = codec.parse_quantity(got, "chain id", "eth_chainId", [])
+            node_chain = hexjson.parse_quantity(got, "chain id", "eth_chainId", [])
             if node_chain != self.chain_id:
                 raise ChainMismatchError(
                     f"node {self.rpc.endpoint} now answers for chain {node_chain}; this "
@@ -318,19 +318,19 @@ class RPCBackend:
             "not found" in msg and any(w in msg for w in ("block", "header", "resource")))
 
     def _account_calls(self, address: bytes) -> List[Tuple[str, list]]:
-        a, pin = codec.address(address), self._pin()
+        a, pin = hexjson.address(address), self._pin()
         return [("eth_getBalance", [a, pin]), ("eth_getTransactionCount", [a, pin]),
                 ("eth_getCode", [a, pin])]
 
     def _storage_call(self, address: bytes, slot: int) -> Tuple[str, list]:
-        return ("eth_getStorageAt", [codec.address(address), codec.word(slot), self._pin()])
+        return ("eth_getStorageAt", [hexjson.address(address), hexjson.word(slot), self._pin()])
 
     @staticmethod
     def _parse_account(results, calls) -> Tuple[int, int, bytes]:
         (m0, p0), (m1, p1), (m2, p2) = calls
-        return (codec.parse_quantity(results[0], "balance", m0, p0),
-                codec.parse_quantity(results[1], "nonce", m1, p1),
-                codec.parse_data(results[2], "code", None, m2, p2))
+        return (hexjson.parse_quantity(results[0], "balance", m0, p0),
+                hexjson.parse_quantity(results[1], "nonce", m1, p1),
+                hexjson.parse_data(results[2], "code", None, m2, p2))
 
     def _fetch_many(self, accounts: Sequence[bytes], slots: Sequence[Tuple[bytes, int]]) -> None:
         """Fetch accounts and slots in one batch and record them."""
@@ -350,7 +350,7 @@ class RPCBackend:
         parsed_slots = []
         for j, (a, s) in enumerate(slots):
             m, p = calls[base + j]
-            parsed_slots.append(((a, s), codec.parse_word(results[base + j], "storage value",
+            parsed_slots.append(((a, s), hexjson.parse_word(results[base + j], "storage value",
                                                            m, p)))
         # record only once everything parsed: a bad answer leaves no partial state behind
         with self._unsaved.lock:
@@ -361,6 +361,15 @@ class RPCBackend:
             self._unsaved.dirty = True
 
     # ---------------------------------------------------------------- lookups
+    def is_cached(self, address: AddressLike) -> bool:
+        """Whether ``address`` is served without the node (from memory or the disk cache).
+
+        A disk cache hit is recorded as served (as :meth:`basic` would).
+        """
+        address = to_address(address)
+        with self._lock:
+            return self._known_account(address)
+
     def _known_account(self, address: bytes) -> bool:
         """Serve from memory or disk if possible (recording a disk hit)."""
         if address in self._accounts:
@@ -433,7 +442,7 @@ class RPCBackend:
                 raise BlockNotAvailableError(
                     f"block {number} is after the fork block {self.block_number}: its hash "
                     f"belongs to the simulation, not to the node", "eth_getBlockByNumber",
-                    [codec.quantity(number), False])
+                    [hexjson.quantity(number), False])
             if number in self._hashes:
                 self.memory_hits += 1
                 return self._hashes[number]
@@ -441,14 +450,14 @@ class RPCBackend:
                 self.disk_hits += 1
                 h = self._hashes[number] = self._disk_data.block_hashes[number]
                 return h
-            call = ("eth_getBlockByNumber", [codec.quantity(number), False])
+            call = ("eth_getBlockByNumber", [hexjson.quantity(number), False])
             (header,) = self._fetch([call])
             if header is None:
                 raise BlockNotAvailableError(f"node has no block {number}", *call)
             if not isinstance(header, dict) or "hash" not in header:
                 raise RPCMalformedResponse("block lacks field 'hash'", *call)
-            h = codec.parse_data(header["hash"], "hash", 32, *call)
-            got = codec.parse_quantity(header.get("number"), "number", *call)
+            h = hexjson.parse_data(header["hash"], "hash", 32, *call)
+            got = hexjson.parse_quantity(header.get("number"), "number", *call)
             if got != number:
                 raise RPCMalformedResponse(f"asked for block {number}, got {got}", *call)
             with self._unsaved.lock:
@@ -513,19 +522,19 @@ class RPCBackend:
         """
         sender_b = to_address(sender)
         to_b = None if to is None else to_address(to)
-        tx: Dict[str, Any] = {"from": codec.address(sender_b), "data": codec.data(data),
-                              "value": codec.quantity(value)}
+        tx: Dict[str, Any] = {"from": hexjson.address(sender_b), "data": hexjson.data(data),
+                              "value": hexjson.quantity(value)}
         if to_b is not None:
-            tx["to"] = codec.address(to_b)
+            tx["to"] = hexjson.address(to_b)
         if gas is not None:
-            tx["gas"] = codec.quantity(gas)
+            tx["gas"] = hexjson.quantity(gas)
         call = ("eth_createAccessList", [tx, self._pin()])
         access: List[Tuple[bytes, List[int]]] = []
         self.last_access_list_error = None
         try:
             with self._lock:
                 (result,) = self._fetch([call])
-            access = self._parse_access_list(result, *call)
+            access = hexjson.parse_access_list(result, *call)
         except (ChainMismatchError, BlockNotAvailableError):
             raise
         except RPCError as exc:
@@ -536,18 +545,42 @@ class RPCBackend:
         self.prefetch(accounts, slots)
         return access
 
-    @staticmethod
-    def _parse_access_list(result, method, params) -> List[Tuple[bytes, List[int]]]:
-        if not isinstance(result, dict) or not isinstance(result.get("accessList"), list):
-            raise RPCMalformedResponse("answer lacks 'accessList'", method, params)
+    def access_lists(
+        self, txs: Sequence[tuple[bytes, bytes, bytes, int]]
+    ) -> list[list[tuple[bytes, list[int]]]]:
+        """The node's access lists of several transactions, in one batch (one round trip).
+
+        Each transaction is asked for with ``eth_createAccessList`` at the pinned block. The
+        answers are hints for :meth:`prefetch`: a transaction that the node fails (a revert
+        there) or answers malformed gets an empty list.
+
+        Parameters
+        ----------
+        txs : sequence of (sender, to, data, value)
+            The transactions (20-byte ``sender`` and ``to``).
+
+        Returns
+        -------
+        list of list of (address, list of int)
+            One access list per transaction, in order.
+
+        Raises
+        ------
+        RPCError
+            The batch itself failed (the node cannot be reached, or its answer is no batch).
+        """
+        pin = self._pin()
+        calls = [("eth_createAccessList", [{
+            "from": hexjson.address(sender), "to": hexjson.address(to),
+            "data": hexjson.data(data), "value": hexjson.quantity(value)}, pin])
+            for sender, to, data, value in txs]
+        results = self.rpc.batch(calls, allow_errors=True)
         out = []
-        for item in result["accessList"]:
-            if not isinstance(item, dict) or not isinstance(item.get("storageKeys", []), list):
-                raise RPCMalformedResponse(f"bad access list item {item!r:.80}", method, params)
-            a = codec.parse_data(item.get("address"), "address", 20, method, params)
-            keys = [codec.parse_word(k, "storage key", method, params)
-                    for k in item.get("storageKeys", [])]
-            out.append((a, keys))
+        for (method, params), result in zip(calls, results):
+            try:
+                out.append(hexjson.parse_access_list(result, method, params))
+            except RPCError:  # an RPCResponseError answer, or a malformed one
+                out.append([])
         return out
 
     # ---------------------------------------------------------------- cache export / disk
@@ -557,7 +590,7 @@ class RPCBackend:
         Returns
         -------
         tuple
-            ``(timestamp, block_number, accounts, storage)``, see :mod:`verbs.fork.cache`
+            ``(timestamp, block_number, accounts, storage)``, see :mod:`verbs.remote.cache`
             (32-byte little-endian words, code padded with 33 zero bytes), in first-use order.
             Served means fetched from the node or read from the disk cache in this run.
         """

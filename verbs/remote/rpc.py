@@ -16,7 +16,7 @@ off too). Retrying assumes the methods are idempotent, which every read method i
 
 Not retried (they would fail again): JSON-RPC errors such as an unknown method or bad
 parameters, other HTTP statuses (400, 401, 403, 404, 413, ...), answers that are not JSON or
-lack fields. Each raises an :class:`~verbs.fork.errors.RPCError` subclass naming the method
+lack fields. Each raises an :class:`~verbs.errors.RPCError` subclass naming the method
 and parameters.
 """
 from __future__ import annotations
@@ -33,8 +33,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 from urllib.parse import unquote, urlsplit
 
-from verbs.fork.errors import (
-    ForkConfigError,
+from verbs.errors import (
+    RemoteConfigError,
     RPCError,
     RPCHTTPError,
     RPCMalformedResponse,
@@ -84,11 +84,11 @@ class RetryPolicy:
 
     def __post_init__(self):
         if self.max_attempts < 1:
-            raise ForkConfigError("max_attempts must be at least 1")
+            raise RemoteConfigError("max_attempts must be at least 1")
         if self.timeout <= 0 or self.total_timeout <= 0:
-            raise ForkConfigError("timeouts must be positive")
+            raise RemoteConfigError("timeouts must be positive")
         if self.backoff_initial < 0 or self.backoff_max < 0 or self.jitter < 0:
-            raise ForkConfigError("backoff values must not be negative")
+            raise RemoteConfigError("backoff values must not be negative")
 
     def pause(self, retry_number: int, rng: random.Random) -> float:
         """The pause before retry number ``retry_number`` (1 for the first retry)."""
@@ -206,10 +206,10 @@ class RPCClient:
                  seed: Optional[int] = None):
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ForkConfigError(
+            raise RemoteConfigError(
                 f"node URL must be http:// or https:// with a host, got {redact_url(url)!r}")
         if max_batch_size < 1:
-            raise ForkConfigError("max_batch_size must be at least 1")
+            raise RemoteConfigError("max_batch_size must be at least 1")
         self.url = url
         self.policy = policy or RetryPolicy()
         self.max_batch_size = max_batch_size
@@ -219,7 +219,7 @@ class RPCClient:
         self._port = parts.port
         self._path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         self._headers = {"Content-Type": "application/json", "Accept": "application/json",
-                         "User-Agent": "verbs.fork"}
+                         "User-Agent": "verbs.remote"}
         if parts.username is not None:
             import base64
             token = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
@@ -255,7 +255,7 @@ class RPCClient:
         Raises
         ------
         RPCError
-            A subclass describing the failure (see :mod:`verbs.fork.errors`).
+            A subclass describing the failure (see :mod:`verbs.errors`).
         """
         return self._send([(method, list(params))], single=True)[0]
 

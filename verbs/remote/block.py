@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Dict, Optional
 
-from verbs.fork.codec import parse_data, parse_quantity
-from verbs.fork.errors import RPCMalformedResponse
+from verbs.remote.hexjson import parse_data, parse_quantity
+from verbs.errors import RPCMalformedResponse
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ again and the next save replaces the file.
 
 File format (JSON)::
 
-    {"format": "verbs.fork.cache", "version": 1, "chain_id": 1, "block_number": 18784000,
+    {"format": "verbs.remote.cache", "version": 1, "chain_id": 1, "block_number": 18784000,
      "block": {BlockEnv.to_json()},
      "accounts": {"0x<address>": ["0x<balance>", <nonce>, "0x<code>"], ...},
      "storage": {"0x<address>": {"0x<slot>": "0x<value>", ...}, ...},
@@ -37,19 +37,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterator, Optional, Tuple, Union
 
-from verbs.fork.block import BlockEnv
+from verbs.errors import CacheWarning
+from verbs.remote.block import BlockEnv
 
 try:  # POSIX
     import fcntl
 except ImportError:  # pragma: no cover - Windows: atomic replace still prevents torn files
     fcntl = None
 
-FORMAT = "verbs.fork.cache"
+FORMAT = "verbs.remote.cache"
 VERSION = 1
-
-
-class CacheWarning(UserWarning):
-    """A cache file was unreadable or stale and is ignored."""
 
 
 def default_cache_dir() -> Path:
@@ -103,7 +100,7 @@ class CacheData:
     def from_json(cls, doc) -> "CacheData":
         """Parse a file's JSON document (raises ``ValueError``/``KeyError``/``TypeError``)."""
         if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-            raise ValueError("not a verbs.fork cache file")
+            raise ValueError("not a verbs.remote cache file")
         if doc.get("version") != VERSION:
             raise ValueError(f"cache format version {doc.get('version')!r}, expected {VERSION}")
         block = BlockEnv.from_json(doc["block"])
