@@ -27,9 +27,9 @@ from verbs.sim import BaseAgent, Sim
 
 def _load_fork_helpers():
     # by path, under its own name: the tests folders are not packages
-    name = "verbs_tests_fork_conftest_helpers"
+    name = "verbs_tests_remote_conftest_helpers"
     if name not in sys.modules:
-        path = Path(__file__).resolve().parents[1] / "fork" / "conftest.py"
+        path = Path(__file__).resolve().parents[1] / "remote" / "conftest.py"
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module

@@ -1,4 +1,4 @@
-"""Fixtures for the fork tests: a real anvil node with an ERC20 and its history.
+"""Fixtures for the node-client tests (verbs.remote): a real anvil node with an ERC20.
 
 anvil is looked for on ``PATH``, then in the repository's ``node_modules`` (install it with
 ``npm install @foundry-rs/anvil`` at the repository root). Without it the node tests skip with
@@ -29,7 +29,7 @@ from verbs.remote.rpc import RetryPolicy, RPCClient
 def _load_proxy_module():
     # by path: the tests folders are not packages, and "proxy" is too common a module name
     import importlib.util
-    name = "verbs_tests_fork_proxy"
+    name = "verbs_tests_remote_proxy"
     if name not in sys.modules:
         spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("proxy.py"))
         module = importlib.util.module_from_spec(spec)
