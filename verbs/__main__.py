@@ -1,4 +1,6 @@
 """Command line: ``python -m verbs demo`` runs the batch example."""
+from __future__ import annotations
+
 import sys
 
 

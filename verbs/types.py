@@ -16,14 +16,14 @@ Address = bytes
 #: ``Function.transaction``:
 #: ``(sender, contract_address, encoded_args, checked, gas_priority_fee,
 #: nonce, value)``.
-Transaction = typing.Tuple[
+Transaction = tuple[
     bytes,
     bytes,
     bytes,
     bool,
-    typing.Optional[int],
-    typing.Optional[int],
-    typing.Optional[int],
+    int | None,
+    int | None,
+    int | None,
 ]
 
 #: One account of a :data:`Cache`: ``(address, (balance, nonce, code_hash, code))``.
@@ -43,13 +43,13 @@ Cache = tuple[int, int, list[AccountEntry], list[StorageEntry]]
 #: A log as the original returns it: ``(contract_address, data)``. Our envs'
 #: logs also carry ``topics`` (as attributes ``.address``, ``.topics``,
 #: ``.data``) while still unpacking as this pair.
-Log = typing.Tuple[bytes, bytes]
+Log = tuple[bytes, bytes]
 
 #: A simulation event: ``(success, function_selector, logs, step, sequence)``.
-Event = typing.Tuple[bool, bytes, typing.List[Log], int, int]
+Event = tuple[bool, bytes, list[Log], int, int]
 
 #: Result of ``env.call``/``env.execute``: ``(output, logs, gas_used)``.
-ExecutionResult = typing.Tuple[typing.Optional[bytes], typing.List[Log], int]
+ExecutionResult = tuple[bytes | None, list[Log], int]
 
 
 @typing.runtime_checkable

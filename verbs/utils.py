@@ -7,10 +7,7 @@ original had them).
 
 from __future__ import annotations
 
-import functools
 import json
-import numbers
-import operator
 import os
 import re
 import shutil
@@ -19,7 +16,6 @@ import typing
 import warnings
 
 from verbs import abi, codec
-from verbs.types import Cache
 from verbs.primitives import (
     ZERO_ADDRESS,
     hex_to_bytes,
@@ -28,6 +24,7 @@ from verbs.primitives import (
     to_address,
     to_checksum_address,
 )
+from verbs.types import Cache
 
 __all__ = [
     "ZERO_ADDRESS",
@@ -47,7 +44,7 @@ __all__ = [
 ]
 
 
-def encode_args(types: typing.List[str], args: typing.List[typing.Any]) -> bytes:
+def encode_args(types: list[str], args: list[typing.Any]) -> bytes:
     """ABI encode arguments.
 
     Parameters
@@ -65,7 +62,7 @@ def encode_args(types: typing.List[str], args: typing.List[typing.Any]) -> bytes
     return codec.encode(types, args)
 
 
-def encode_function_args(f_abi: typing.Dict, types: typing.List[str], args: typing.List[typing.Any]) -> bytes:
+def encode_function_args(f_abi: dict, types: list[str], args: list[typing.Any]) -> bytes:
     """Encode function arguments and prepend the function selector.
 
     Parameters
@@ -99,7 +96,7 @@ def _cache_hex(value: typing.Any, where: str) -> bytes:
         raise ValueError(f"cache JSON: {where} is not valid hex: {value!r:.80}") from None
 
 
-def cache_to_json(cache: Cache) -> typing.List:
+def cache_to_json(cache: Cache) -> list:
     """Convert a request cache to a JSON compatible data structure.
 
     Converts a cache of data requests from a fork env (from its
@@ -167,7 +164,8 @@ def cache_from_json(cache_json: typing.Any) -> Cache:
             address, (balance, nonce, code_hash, code) = entry
         except (TypeError, ValueError):
             raise ValueError(
-                f"cache JSON: account {i} must be [address, [balance, nonce, code_hash, code]], got {entry!r:.120}"
+                f"cache JSON: account {i} must be [address, [balance, nonce, code_hash, code]], "
+                f"got {entry!r:.120}"
             ) from None
         if isinstance(nonce, bool) or not isinstance(nonce, int):
             raise ValueError(f"cache JSON: account {i} nonce must be an int, got {nonce!r:.80}")
@@ -192,7 +190,7 @@ def cache_from_json(cache_json: typing.Any) -> Cache:
     return (timestamp, block_number, accounts, storage)
 
 
-def cache_from_file(cache_file: typing.Union[str, os.PathLike]) -> Cache:
+def cache_from_file(cache_file: str | os.PathLike) -> Cache:
     """Load a cache from a JSON file.
 
     Parameters
@@ -206,7 +204,7 @@ def cache_from_file(cache_file: typing.Union[str, os.PathLike]) -> Cache:
     Cache
         The cache in the env's format.
     """
-    with open(cache_file, "r") as f:
+    with open(cache_file) as f:
         try:
             cache_json = json.load(f)
         except json.JSONDecodeError as exc:
@@ -217,7 +215,7 @@ def cache_from_file(cache_file: typing.Union[str, os.PathLike]) -> Cache:
         raise ValueError(f"{os.fspath(cache_file)}: {exc}") from None
 
 
-def cache_to_file(cache: Cache, cache_file: typing.Union[str, os.PathLike]) -> None:
+def cache_to_file(cache: Cache, cache_file: str | os.PathLike) -> None:
     """Write a cache to a JSON file readable by :func:`cache_from_file`.
 
     Parameters
@@ -260,7 +258,9 @@ def events_to_dataframe(events: typing.Iterable[typing.Sequence]) -> typing.Any:
     try:
         import pandas as pd
     except ImportError:
-        raise ImportError("verbs.utils.events_to_dataframe needs pandas: pip install pandas") from None
+        raise ImportError(
+            "verbs.utils.events_to_dataframe needs pandas: pip install pandas"
+        ) from None
     columns = ["success", "selector", "step", "sequence"]
     return pd.DataFrame.from_records([(x[0], x[1], x[3], x[4]) for x in events], columns=columns)
 
@@ -270,7 +270,7 @@ def events_to_dataframe(events: typing.Iterable[typing.Sequence]) -> typing.Any:
 # ---------------------------------------------------------------------------
 
 
-def _find_compiler() -> typing.Optional[typing.List[str]]:
+def _find_compiler() -> list[str] | None:
     """Command of a Solidity compiler: ``solc``, ``solcjs``, or solc-js through npx.
 
     npx is asked not to install anything (``npx --no -p solc solcjs``): it finds
@@ -299,15 +299,15 @@ def _find_compiler() -> typing.Optional[typing.List[str]]:
     return None
 
 
-def _compiler_version(cmd: typing.List[str]) -> str:
+def _compiler_version(cmd: list[str]) -> str:
     out = subprocess.run(cmd + ["--version"], capture_output=True, text=True, timeout=120).stdout
     match = re.search(r"(\d+\.\d+\.\d+)", out)
     return match.group(1) if match else out.strip()
 
 
 def process_contract(
-    contract_path: str, solc_version: typing.Optional[str] = None
-) -> typing.List[typing.Dict]:
+    contract_path: str, solc_version: str | None = None
+) -> list[dict]:
     """Compile a Solidity file and return its contracts' ABIs and bytecode.
 
     Uses ``solc`` on PATH, else solc-js (``solcjs`` on PATH or ``npx
@@ -381,5 +381,6 @@ def process_contract(
         raise RuntimeError(f"compiling {contract_path} failed:\n{messages}")
     contracts = output.get("contracts", {}).get(source_name, {})
     return [
-        dict(name=name, abi=c["abi"], bin=c["evm"]["bytecode"]["object"]) for name, c in contracts.items()
+        dict(name=name, abi=c["abi"], bin=c["evm"]["bytecode"]["object"])
+        for name, c in contracts.items()
     ]

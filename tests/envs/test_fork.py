@@ -12,7 +12,6 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List
 
 import pytest
 
@@ -53,10 +52,10 @@ class TokenChain:
     rules: str
     erc20: object
     token: bytes
-    accounts: List[bytes]
+    accounts: list[bytes]
     deploy_block: int
-    blocks: List[int] = field(default_factory=list)
-    balances: Dict[int, Dict[bytes, int]] = field(default_factory=dict)
+    blocks: list[int] = field(default_factory=list)
+    balances: dict[int, dict[bytes, int]] = field(default_factory=dict)
 
     def send(self, sender: bytes, to, data: bytes, gas: int = 300_000, value: int = 0) -> dict:
         """eth_sendTransaction (automined) from an unlocked account; the receipt."""
@@ -272,7 +271,7 @@ class TransferAgent(BaseAgent):
     """Each step: read its token balance (a call) and send a random part of it to a random
     other agent (a queued transaction)."""
 
-    def __init__(self, address: bytes, token: bytes, erc20, peers: List[bytes]):
+    def __init__(self, address: bytes, token: bytes, erc20, peers: list[bytes]):
         self.address = address
         self.token = token
         self.erc20 = erc20
@@ -292,7 +291,7 @@ class TransferAgent(BaseAgent):
         return self.balance
 
 
-def _make_agents(env, chain: TokenChain, n_fresh: int = 3) -> List[TransferAgent]:
+def _make_agents(env, chain: TokenChain, n_fresh: int = 3) -> list[TransferAgent]:
     holders = chain.accounts[:2]  # accounts[2] holds tokens too but is no agent
     fresh = [utils.int_to_address(0xA6E0 + i) for i in range(n_fresh)]
     peers = holders + fresh

@@ -15,15 +15,14 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
 
 import pytest
+
+from verbs.remote.rpc import RetryPolicy, RPCClient
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("VERBS_SHARED", REPO.parent / "shared"))
 ARTIFACT = SHARED / "contracts" / "build" / "SimpleERC20.opt.json"
-
-from verbs.remote.rpc import RetryPolicy, RPCClient
 
 
 def _load_proxy_module():
@@ -53,7 +52,7 @@ def skip_or_fail(message: str) -> None:
     pytest.skip(message)
 
 
-def find_anvil() -> Optional[str]:
+def find_anvil() -> str | None:
     """The anvil executable: PATH, else node_modules (the native binary before the wrapper)."""
     found = shutil.which("anvil")
     if found:
@@ -152,13 +151,13 @@ class ERC20Chain:
     url: str
     chain_id: int
     token: bytes
-    accounts: List[bytes]
+    accounts: list[bytes]
     deploy_block: int
-    blocks: List[int]                       # blocks with a token transfer, in order
-    balances: Dict[int, Dict[bytes, int]]   # block -> holder -> token balance
-    eth: Dict[int, Dict[bytes, int]]        # block -> account -> wei
-    nonces: Dict[int, Dict[bytes, int]]
-    hashes: Dict[int, bytes]
+    blocks: list[int]                       # blocks with a token transfer, in order
+    balances: dict[int, dict[bytes, int]]   # block -> holder -> token balance
+    eth: dict[int, dict[bytes, int]]        # block -> account -> wei
+    nonces: dict[int, dict[bytes, int]]
+    hashes: dict[int, bytes]
     runtime_code: bytes
     balance_slot: int = 3
     abi: list = field(default_factory=list)

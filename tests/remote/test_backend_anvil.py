@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from verbs.remote import RPCBackend
 from verbs.primitives import EMPTY_CODE_HASH, keccak256
+from verbs.remote import RPCBackend
 from verbs.remote.cache import read_account_entry, read_storage_entry
 
 

@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from verbs.errors import RPCMalformedResponse
 from verbs.remote.cache import (
     EMPTY_CODE_HASH,
     account_entry,
@@ -14,7 +15,6 @@ from verbs.remote.cache import (
     strip_code_padding,
 )
 from verbs.remote.hexjson import parse_data, parse_quantity, parse_word
-from verbs.errors import RPCMalformedResponse
 
 DAI = bytes.fromhex("6b175474e89094c44da98b954eedeac495271d0f")
 

@@ -2,6 +2,8 @@
 
 ``EmptyEnv`` is ``EmptyEnvRandom`` and ``ForkEnv`` is ``ForkEnvRandom``.
 """
+from __future__ import annotations
+
 from verbs.envs.base import BaseEnv
 from verbs.envs.empty import EmptyEnvGasPriority, EmptyEnvRandom
 from verbs.envs.events import Event, Log

@@ -9,11 +9,9 @@ EVM and answers the reads the cache cannot answer as empty, as the original, but
 """
 from __future__ import annotations
 
-import typing
-
 from verbs.errors import CacheMissError
-from verbs.remote.cache import strip_code_padding
 from verbs.primitives import simulated_block_hash, to_address
+from verbs.remote.cache import strip_code_padding
 
 
 def _le_int(value, what: str) -> int:
@@ -24,7 +22,7 @@ def _le_int(value, what: str) -> int:
     return int.from_bytes(value, "little")
 
 
-def unpad_code(code: typing.Optional[bytes], code_hash: bytes, address: bytes) -> bytes:
+def unpad_code(code: bytes | None, code_hash: bytes, address: bytes) -> bytes:
     """The deployed code of a cache entry, without revm's padding, checked against its hash
     (the format rules live in :mod:`verbs.remote.cache`).
 
@@ -63,8 +61,8 @@ class CacheBackend:
         self.timestamp = int(timestamp)
         self.block_number = int(block_number)
         self.strict = bool(strict)
-        self.accounts: typing.Dict[bytes, typing.Tuple[int, int, bytes]] = {}
-        self.slots: typing.Dict[bytes, typing.Dict[int, int]] = {}
+        self.accounts: dict[bytes, tuple[int, int, bytes]] = {}
+        self.slots: dict[bytes, dict[int, int]] = {}
         for entry in accounts:
             try:
                 address, (balance, nonce, code_hash, code) = entry
@@ -84,8 +82,8 @@ class CacheBackend:
             address = to_address(address, "cache: storage address")
             self.slots.setdefault(address, {})[_le_int(slot, "slot")] = _le_int(value, "value")
         self._loading = False
-        self._missed_accounts: typing.List[bytes] = []
-        self._missed_slots: typing.List[typing.Tuple[bytes, int]] = []
+        self._missed_accounts: list[bytes] = []
+        self._missed_slots: list[tuple[bytes, int]] = []
 
     def load_into(self, evm) -> None:
         """Write every cached account and slot into ``evm``'s state.

@@ -51,11 +51,10 @@ from verbs.primitives import simulated_block_hash
 from verbs.remote import RPCBackend
 from verbs.types import Cache
 
-
 #: Most transactions whose access lists are asked for in one block (one batch).
 PREFETCH_MAX_TXS = 64
 
-_ForkTx = typing.Tuple[bytes, typing.Optional[bytes], bytes, int]
+_ForkTx = tuple[bytes, bytes | None, bytes, int]
 
 
 class _SimulationBackend:
@@ -68,7 +67,7 @@ class _SimulationBackend:
 
     __slots__ = ("rpc_backend", "basic", "storage", "_pinned")
 
-    def __init__(self, rpc_backend: "RPCBackend"):
+    def __init__(self, rpc_backend: RPCBackend):
         self.rpc_backend = rpc_backend
         self.basic = rpc_backend.basic
         self.storage = rpc_backend.storage
@@ -82,23 +81,23 @@ class _SimulationBackend:
         return self.rpc_backend.block_hash(number)
 
 
-def _flush_quietly(ref: "weakref.ReferenceType") -> None:
+def _flush_quietly(ref: weakref.ReferenceType) -> None:
     backend = ref()
     if backend is None:  # collected: its own finalizer saved it
         return
     try:
         backend.flush()
     except Exception as exc:  # never fail a process exit over a cache
-        warnings.warn(f"could not save the fork cache: {exc}", CacheWarning)
+        warnings.warn(f"could not save the fork cache: {exc}", CacheWarning, stacklevel=2)
 
 
-def _flush_at_exit(backend: "RPCBackend") -> None:
+def _flush_at_exit(backend: RPCBackend) -> None:
     """Flush ``backend`` when this process's multiprocessing exit handlers run (also in a
     worker that ends with ``os._exit``)."""
     _mp_util.Finalize(backend, _flush_quietly, args=(weakref.ref(backend),), exitpriority=10)
 
 
-def _register_exit_flush(backend: "RPCBackend") -> None:
+def _register_exit_flush(backend: RPCBackend) -> None:
     """:func:`_flush_at_exit` here and in every multiprocessing child that inherits
     ``backend`` (a child starts with no finalizer of its parent's)."""
     _flush_at_exit(backend)
@@ -108,15 +107,15 @@ def _register_exit_flush(backend: "RPCBackend") -> None:
 class _ForkEnv(BaseEnv):
     def __init__(
         self,
-        node_url: typing.Optional[str],
+        node_url: str | None,
         seed: int,
-        block_number: typing.Optional[int] = None,
+        block_number: int | None = None,
         *,
         cache_dir=None,
-        chain_id: typing.Optional[int] = None,
-        trust_disk_cache: typing.Optional[bool] = None,
+        chain_id: int | None = None,
+        trust_disk_cache: bool | None = None,
         prefetch: bool = True,
-        rpc_options: typing.Optional[typing.Dict[str, typing.Any]] = None,
+        rpc_options: dict[str, typing.Any] | None = None,
         **options,
     ):
         for name in ("snapshot", "cache"):
@@ -128,8 +127,8 @@ class _ForkEnv(BaseEnv):
                              trust_disk_cache=trust_disk_cache, **(rpc_options or {}))
         self._rpc = backend
         self._prefetch_enabled = bool(prefetch)
-        self._prefetched_targets: typing.Set[bytes] = set()
-        self._prefetched_pairs: typing.Set[typing.Tuple[bytes, bytes]] = set()
+        self._prefetched_targets: set[bytes] = set()
+        self._prefetched_pairs: set[tuple[bytes, bytes]] = set()
         block = backend.block_env
         super().__init__(seed, _backend=_SimulationBackend(backend), _chain_id=block.chain_id,
                          **options)
@@ -142,7 +141,7 @@ class _ForkEnv(BaseEnv):
 
     # ------------------------------------------------------------------ properties
     @property
-    def backend(self) -> "RPCBackend":
+    def backend(self) -> RPCBackend:
         """The :class:`verbs.remote.RPCBackend` that fetches state (its ``stats`` count
         requests and round trips; ``flush()`` saves the disk cache)."""
         return self._rpc
@@ -158,7 +157,7 @@ class _ForkEnv(BaseEnv):
         return self._rpc.block_number
 
     # ------------------------------------------------------------------ caches
-    def export_cache(self) -> "Cache":
+    def export_cache(self) -> Cache:
         """Everything fetched so far, as the original's ``Cache`` value.
 
         ``EmptyEnv*(seed, cache=c)`` then runs the same simulation offline. The cache's shape
@@ -197,8 +196,8 @@ class _ForkEnv(BaseEnv):
             access_lists = backend.access_lists(txs)
         except RPCError:
             access_lists = []  # the node cannot help: the transactions fetch what they read
-        accounts: typing.Dict[bytes, None] = {}
-        slots: typing.Dict[typing.Tuple[bytes, int], None] = {}
+        accounts: dict[bytes, None] = {}
+        slots: dict[tuple[bytes, int], None] = {}
         for sender, to, _, _ in txs:
             accounts[sender] = None
             accounts[to] = None

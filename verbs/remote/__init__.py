@@ -11,10 +11,8 @@ Its exceptions are defined in :mod:`verbs.errors` and re-exported here.
 
 Nothing else in verbs talks to the network.
 """
-from verbs.remote.backend import DEV_CHAIN_IDS, RPCBackend
-from verbs.remote.block import BlockEnv
-from verbs.remote.cache import Cache, make_cache, read_account_entry, read_storage_entry
-from verbs.remote.disk import CacheWarning, DiskCache, default_cache_dir
+from __future__ import annotations
+
 from verbs.errors import (
     BlockNotAvailableError,
     ChainMismatchError,
@@ -27,6 +25,10 @@ from verbs.errors import (
     RPCTimeoutError,
     RPCTransportError,
 )
+from verbs.remote.backend import DEV_CHAIN_IDS, RPCBackend
+from verbs.remote.block import BlockEnv
+from verbs.remote.cache import Cache, make_cache, read_account_entry, read_storage_entry
+from verbs.remote.disk import CacheWarning, DiskCache, default_cache_dir
 from verbs.remote.rpc import RetryPolicy, RPCClient, RPCStats
 
 __all__ = [

@@ -39,13 +39,10 @@ import os
 import threading
 import warnings
 import weakref
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any
 
-from verbs.remote import hexjson
-from verbs.remote.block import BlockEnv
-from verbs.remote.cache import Cache, make_cache
-from verbs.remote.disk import CacheData, CacheWarning, DiskCache
 from verbs.errors import (
     BlockNotAvailableError,
     ChainMismatchError,
@@ -54,10 +51,14 @@ from verbs.errors import (
     RPCMalformedResponse,
     RPCResponseError,
 )
-from verbs.remote.rpc import RetryPolicy, RPCClient
 from verbs.primitives import to_address
+from verbs.remote import hexjson
+from verbs.remote.block import BlockEnv
+from verbs.remote.cache import Cache, make_cache
+from verbs.remote.disk import CacheData, CacheWarning, DiskCache
+from verbs.remote.rpc import RetryPolicy, RPCClient
 
-AddressLike = Union[bytes, bytearray, memoryview, str]
+AddressLike = bytes | bytearray | memoryview | str
 
 DEV_CHAIN_IDS = frozenset({1337, 31337})
 """Chain ids of local development nodes (anvil, hardhat, ganache): their block numbers are
@@ -66,7 +67,7 @@ reused by every fresh node, so their disk caches are checked against the node by
 _NOT_FOUND_CODES = frozenset({-32001})
 
 
-def _slot(s: Union[int, bytes]) -> int:
+def _slot(s: int | bytes) -> int:
     if isinstance(s, (bytes, bytearray, memoryview)):
         if len(s) != 32:
             raise ValueError(f"a storage slot given as bytes has 32 bytes, got {len(s)}")
@@ -84,13 +85,13 @@ class _Unsaved:
     backend is garbage-collected or at interpreter exit.
     """
 
-    def __init__(self, disk: Optional[DiskCache], block: BlockEnv):
+    def __init__(self, disk: DiskCache | None, block: BlockEnv):
         self.disk = disk
         self.data = CacheData(block)
         self.dirty = False
         self.lock = threading.Lock()
 
-    def save(self) -> Optional[Path]:
+    def save(self) -> Path | None:
         with self.lock:
             if self.disk is None or not self.dirty:
                 return None
@@ -102,7 +103,7 @@ class _Unsaved:
         try:
             self.save()
         except Exception as exc:  # never fail a collection or interpreter exit over a cache
-            warnings.warn(f"could not save the fork cache: {exc}", CacheWarning)
+            warnings.warn(f"could not save the fork cache: {exc}", CacheWarning, stacklevel=2)
 
 
 class RPCBackend:
@@ -155,13 +156,13 @@ class RPCBackend:
         The node could not be asked, or answered for another chain, or lacks the block.
     """
 
-    def __init__(self, node_url: Optional[str] = None, block_number: Optional[int] = None,
-                 cache_dir: Union[str, Path, None, bool] = None, *,
-                 chain_id: Optional[int] = None, trust_disk_cache: Optional[bool] = None,
+    def __init__(self, node_url: str | None = None, block_number: int | None = None,
+                 cache_dir: str | Path | None | bool = None, *,
+                 chain_id: int | None = None, trust_disk_cache: bool | None = None,
                  pin_by_hash: bool = True, verify_chain: bool = True,
-                 policy: Optional[RetryPolicy] = None, timeout: float = 30.0,
+                 policy: RetryPolicy | None = None, timeout: float = 30.0,
                  max_attempts: int = 5, total_timeout: float = 120.0,
-                 max_batch_size: int = 500, headers: Optional[Dict[str, str]] = None):
+                 max_batch_size: int = 500, headers: dict[str, str] | None = None):
         if node_url is None:
             node_url = os.environ.get("ETH_RPC_URL") or None
         if not node_url:
@@ -188,13 +189,13 @@ class RPCBackend:
         self._lock = threading.RLock()
         self._disk = None if cache_dir is False else DiskCache(
             None if cache_dir is None or cache_dir is True else cache_dir)
-        self._disk_data: Optional[CacheData] = None
-        self._accounts: Dict[bytes, Tuple[int, int, bytes]] = {}
-        self._storage: Dict[Tuple[bytes, int], int] = {}
-        self._hashes: Dict[int, bytes] = {}
+        self._disk_data: CacheData | None = None
+        self._accounts: dict[bytes, tuple[int, int, bytes]] = {}
+        self._storage: dict[tuple[bytes, int], int] = {}
+        self._hashes: dict[int, bytes] = {}
         self.memory_hits = 0
         self.disk_hits = 0
-        self.last_access_list_error: Optional[RPCError] = None
+        self.last_access_list_error: RPCError | None = None
 
         block_env = self._open_from_disk(node_url, block_number, chain_id, trust_disk_cache)
         if block_env is None:
@@ -204,7 +205,7 @@ class RPCBackend:
         weakref.finalize(self, self._unsaved.save_quietly)
 
     # ---------------------------------------------------------------- creation
-    def _open_from_disk(self, url, block_number, chain_id, trust) -> Optional[BlockEnv]:
+    def _open_from_disk(self, url, block_number, chain_id, trust) -> BlockEnv | None:
         if self._disk is None or block_number is None:
             return None
         known = chain_id if chain_id is not None else self._disk.known_chain_id(url)
@@ -240,7 +241,8 @@ class RPCBackend:
             try:
                 self._disk.remember_chain_id(url, node_chain)
             except OSError as exc:
-                warnings.warn(f"could not write the fork cache index: {exc}", CacheWarning)
+                warnings.warn(f"could not write the fork cache index: {exc}", CacheWarning,
+                              stacklevel=2)
             data = self._disk.load(node_chain, env.number)
             if data is not None and data.block.hash != env.hash:
                 warnings.warn(
@@ -263,14 +265,14 @@ class RPCBackend:
         return self.block_env.number
 
     @property
-    def cache_path(self) -> Optional[Path]:
+    def cache_path(self) -> Path | None:
         """The disk cache file of the pinned block (``None`` if the disk cache is off)."""
         if self._disk is None:
             return None
         return self._disk.path(self.chain_id, self.block_number)
 
     @property
-    def stats(self) -> Dict[str, Any]:
+    def stats(self) -> dict[str, Any]:
         """Traffic and cache counters: the client's :class:`RPCStats` plus ``memory_hits``,
         ``disk_hits`` and the numbers of accounts/slots/hashes served."""
         d = self.rpc.stats.as_dict()
@@ -285,7 +287,7 @@ class RPCBackend:
         return hexjson.quantity(self.block_env.number)
 
     # ---------------------------------------------------------------- network
-    def _fetch(self, calls: List[Tuple[str, list]]) -> List[Any]:
+    def _fetch(self, calls: list[tuple[str, list]]) -> list[Any]:
         """Send ``calls`` (with the chain check) and return their results, in order."""
         prefix = [("eth_chainId", [])] if self.verify_chain else []
         results = self.rpc.batch(prefix + calls, allow_errors=True)
@@ -317,24 +319,24 @@ class RPCBackend:
         return error.code in _NOT_FOUND_CODES or (
             "not found" in msg and any(w in msg for w in ("block", "header", "resource")))
 
-    def _account_calls(self, address: bytes) -> List[Tuple[str, list]]:
+    def _account_calls(self, address: bytes) -> list[tuple[str, list]]:
         a, pin = hexjson.address(address), self._pin()
         return [("eth_getBalance", [a, pin]), ("eth_getTransactionCount", [a, pin]),
                 ("eth_getCode", [a, pin])]
 
-    def _storage_call(self, address: bytes, slot: int) -> Tuple[str, list]:
+    def _storage_call(self, address: bytes, slot: int) -> tuple[str, list]:
         return ("eth_getStorageAt", [hexjson.address(address), hexjson.word(slot), self._pin()])
 
     @staticmethod
-    def _parse_account(results, calls) -> Tuple[int, int, bytes]:
+    def _parse_account(results, calls) -> tuple[int, int, bytes]:
         (m0, p0), (m1, p1), (m2, p2) = calls
         return (hexjson.parse_quantity(results[0], "balance", m0, p0),
                 hexjson.parse_quantity(results[1], "nonce", m1, p1),
                 hexjson.parse_data(results[2], "code", None, m2, p2))
 
-    def _fetch_many(self, accounts: Sequence[bytes], slots: Sequence[Tuple[bytes, int]]) -> None:
+    def _fetch_many(self, accounts: Sequence[bytes], slots: Sequence[tuple[bytes, int]]) -> None:
         """Fetch accounts and slots in one batch and record them."""
-        calls: List[Tuple[str, list]] = []
+        calls: list[tuple[str, list]] = []
         for a in accounts:
             calls.extend(self._account_calls(a))
         for a, s in slots:
@@ -380,7 +382,7 @@ class RPCBackend:
             return True
         return False
 
-    def _known_slot(self, key: Tuple[bytes, int]) -> bool:
+    def _known_slot(self, key: tuple[bytes, int]) -> bool:
         if key in self._storage:
             return True
         if self._disk_data is not None and key in self._disk_data.storage:
@@ -390,7 +392,7 @@ class RPCBackend:
         return False
 
     # ---------------------------------------------------------------- Backend interface
-    def basic(self, address: bytes) -> Optional[Tuple[int, int, bytes]]:
+    def basic(self, address: bytes) -> tuple[int, int, bytes] | None:
         """``(balance, nonce, code)`` of ``address`` at the pinned block.
 
         Returns
@@ -467,7 +469,7 @@ class RPCBackend:
 
     # ---------------------------------------------------------------- prefetch
     def prefetch(self, accounts: Iterable[AddressLike] = (),
-                 slots: Iterable[Tuple[AddressLike, Union[int, bytes]]] = ()) -> int:
+                 slots: Iterable[tuple[AddressLike, int | bytes]] = ()) -> int:
         """Fetch every missing account and slot in one batch (one round trip).
 
         The account of every slot is fetched too if missing.
@@ -483,8 +485,8 @@ class RPCBackend:
             The number of accounts and slots fetched from the node (0: all were cached).
         """
         with self._lock:
-            want_accounts: Dict[bytes, None] = {}
-            want_slots: Dict[Tuple[bytes, int], None] = {}
+            want_accounts: dict[bytes, None] = {}
+            want_slots: dict[tuple[bytes, int], None] = {}
             for a in accounts:
                 want_accounts[to_address(a)] = None
             for a, s in slots:
@@ -496,15 +498,15 @@ class RPCBackend:
             self._fetch_many(missing_accounts, missing_slots)
             return len(missing_accounts) + len(missing_slots)
 
-    def prefetch_for_tx(self, sender: AddressLike, to: Optional[AddressLike],
+    def prefetch_for_tx(self, sender: AddressLike, to: AddressLike | None,
                         data: bytes = b"", value: int = 0,
-                        gas: Optional[int] = None) -> List[Tuple[bytes, List[int]]]:
+                        gas: int | None = None) -> list[tuple[bytes, list[int]]]:
         """Prefetch what a transaction will touch, from the node's ``eth_createAccessList``.
 
         ``sender``, ``to`` and the block's coinbase are prefetched too (the node's access list
         leaves them out; the EVM reads them). Where the node does not offer
-        ``eth_createAccessList`` (or it fails for this transaction), only those are prefetched and the error is kept in
-        :attr:`last_access_list_error`.
+        ``eth_createAccessList`` (or it fails for this transaction), only those are prefetched
+        and the error is kept in :attr:`last_access_list_error`.
 
         Parameters
         ----------
@@ -522,14 +524,14 @@ class RPCBackend:
         """
         sender_b = to_address(sender)
         to_b = None if to is None else to_address(to)
-        tx: Dict[str, Any] = {"from": hexjson.address(sender_b), "data": hexjson.data(data),
+        tx: dict[str, Any] = {"from": hexjson.address(sender_b), "data": hexjson.data(data),
                               "value": hexjson.quantity(value)}
         if to_b is not None:
             tx["to"] = hexjson.address(to_b)
         if gas is not None:
             tx["gas"] = hexjson.quantity(gas)
         call = ("eth_createAccessList", [tx, self._pin()])
-        access: List[Tuple[bytes, List[int]]] = []
+        access: list[tuple[bytes, list[int]]] = []
         self.last_access_list_error = None
         try:
             with self._lock:
@@ -599,7 +601,7 @@ class RPCBackend:
                               [(a, *info) for a, info in self._accounts.items()],
                               [(a, s, v) for (a, s), v in self._storage.items()])
 
-    def flush(self) -> Optional[Path]:
+    def flush(self) -> Path | None:
         """Merge what was fetched from the node into the disk cache file (atomically).
 
         Called by :meth:`close`, on leaving a ``with`` block, when the backend is
@@ -621,7 +623,7 @@ class RPCBackend:
         finally:
             self.rpc.close()
 
-    def __enter__(self) -> "RPCBackend":
+    def __enter__(self) -> RPCBackend:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -20,7 +20,7 @@ so that other modules need not repeat the byte-order and padding rules.
 """
 from __future__ import annotations
 
-from typing import Iterable, List, Tuple
+from collections.abc import Iterable
 
 from verbs.primitives import EMPTY_CODE_HASH, keccak256
 from verbs.types import AccountEntry, Cache, StorageEntry
@@ -61,8 +61,8 @@ def storage_entry(address: bytes, slot: int, value: int) -> StorageEntry:
 
 
 def make_cache(timestamp: int, block_number: int,
-               accounts: Iterable[Tuple[bytes, int, int, bytes]],
-               storage: Iterable[Tuple[bytes, int, int]]) -> Cache:
+               accounts: Iterable[tuple[bytes, int, int, bytes]],
+               storage: Iterable[tuple[bytes, int, int]]) -> Cache:
     """A cache value from ``(address, balance, nonce, code)`` and ``(address, slot, value)``."""
     return (int(timestamp), int(block_number),
             [account_entry(*a) for a in accounts],
@@ -91,14 +91,14 @@ def strip_code_padding(code: bytes, code_hash: bytes) -> bytes:
     raise ValueError("cached code does not match its code hash")
 
 
-def read_account_entry(entry: AccountEntry) -> Tuple[bytes, int, int, bytes]:
+def read_account_entry(entry: AccountEntry) -> tuple[bytes, int, int, bytes]:
     """``(address, balance, nonce, code)`` of an account entry (code without padding)."""
     address, (balance, nonce, code_hash, code) = entry
     return (bytes(address), int.from_bytes(balance, "little"), int(nonce),
             strip_code_padding(code, code_hash))
 
 
-def read_storage_entry(entry: StorageEntry) -> Tuple[bytes, int, int]:
+def read_storage_entry(entry: StorageEntry) -> tuple[bytes, int, int]:
     """``(address, slot, value)`` of a storage entry."""
     address, slot, value = entry
     return bytes(address), int.from_bytes(slot, "little"), int.from_bytes(value, "little")

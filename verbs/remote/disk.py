@@ -33,9 +33,9 @@ import json
 import os
 import tempfile
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, Optional, Tuple, Union
 
 from verbs.errors import CacheWarning
 from verbs.remote.block import BlockEnv
@@ -71,11 +71,11 @@ class CacheData:
     """
 
     block: BlockEnv
-    accounts: Dict[bytes, Tuple[int, int, bytes]] = field(default_factory=dict)
-    storage: Dict[Tuple[bytes, int], int] = field(default_factory=dict)
-    block_hashes: Dict[int, bytes] = field(default_factory=dict)
+    accounts: dict[bytes, tuple[int, int, bytes]] = field(default_factory=dict)
+    storage: dict[tuple[bytes, int], int] = field(default_factory=dict)
+    block_hashes: dict[int, bytes] = field(default_factory=dict)
 
-    def update(self, other: "CacheData") -> None:
+    def update(self, other: CacheData) -> None:
         """Add ``other``'s entries (``other`` wins where both have one)."""
         self.accounts.update(other.accounts)
         self.storage.update(other.storage)
@@ -83,7 +83,7 @@ class CacheData:
 
     def to_json(self) -> dict:
         """The file's JSON document."""
-        storage: Dict[str, Dict[str, str]] = {}
+        storage: dict[str, dict[str, str]] = {}
         for (addr, slot), value in self.storage.items():
             storage.setdefault("0x" + addr.hex(), {})[hex(slot)] = hex(value)
         return {
@@ -97,7 +97,7 @@ class CacheData:
         }
 
     @classmethod
-    def from_json(cls, doc) -> "CacheData":
+    def from_json(cls, doc) -> CacheData:
         """Parse a file's JSON document (raises ``ValueError``/``KeyError``/``TypeError``)."""
         if not isinstance(doc, dict) or doc.get("format") != FORMAT:
             raise ValueError("not a verbs.remote cache file")
@@ -174,7 +174,7 @@ class DiskCache:
         The cache directory (default: :func:`default_cache_dir`); files go under ``fork/``.
     """
 
-    def __init__(self, directory: Union[str, Path, None] = None):
+    def __init__(self, directory: str | Path | None = None):
         base = Path(directory).expanduser() if directory is not None else default_cache_dir()
         self.root = base / "fork"
 
@@ -182,7 +182,7 @@ class DiskCache:
         """The file of one block."""
         return self.root / f"chain-{int(chain_id)}" / f"block-{int(block_number)}.json"
 
-    def load(self, chain_id: int, block_number: int) -> Optional[CacheData]:
+    def load(self, chain_id: int, block_number: int) -> CacheData | None:
         """The cached data of a block, or ``None`` (missing, or unreadable: warns)."""
         path = self.path(chain_id, block_number)
         try:
@@ -230,7 +230,7 @@ class DiskCache:
     def _index_path(self) -> Path:
         return self.root / "nodes.json"
 
-    def _read_index(self) -> Dict[str, int]:
+    def _read_index(self) -> dict[str, int]:
         try:
             with open(self._index_path()) as f:
                 doc = json.load(f)
@@ -240,7 +240,7 @@ class DiskCache:
             return {}
         return {k: v for k, v in doc.items() if isinstance(v, int)}
 
-    def known_chain_id(self, url: str) -> Optional[int]:
+    def known_chain_id(self, url: str) -> int | None:
         """The chain id this node URL answered with last time, if recorded."""
         return self._read_index().get(self._node_key(url))
 

@@ -7,14 +7,14 @@ JSON-RPC encodes numbers as ``QUANTITY`` (``"0x"`` + minimal hex digits) and byt
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from verbs.errors import RPCMalformedResponse
 
 _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 
 
-def _check_hex(value: Any, what: str, method: Optional[str], params: Any) -> str:
+def _check_hex(value: Any, what: str, method: str | None, params: Any) -> str:
     if not isinstance(value, str):
         raise RPCMalformedResponse(
             f"{what}: expected a 0x-prefixed hex string, got {type(value).__name__} {value!r:.80}",
@@ -55,7 +55,7 @@ def parse_quantity(value: Any, what: str = "quantity", method=None, params=None)
     return int(digits, 16)
 
 
-def parse_data(value: Any, what: str = "data", size: Optional[int] = None,
+def parse_data(value: Any, what: str = "data", size: int | None = None,
                method=None, params=None) -> bytes:
     """Parse ``DATA`` (e.g. ``"0x6080"``) into bytes, optionally of an exact ``size``."""
     digits = _check_hex(value, what, method, params)
