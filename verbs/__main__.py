@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import sys
 
+from verbs.demo import main as demo
+
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -10,8 +12,6 @@ def main(argv=None) -> int:
         print("usage: python -m verbs demo [--steps N] [--samples N] [--jobs N] [--plot FILE]")
         return 0 if argv else 2
     if argv[0] == "demo":
-        from verbs.demo import main as demo
-
         return demo(argv[1:])
     print(f"unknown command {argv[0]!r}; try: python -m verbs demo", file=sys.stderr)
     return 2

@@ -1,12 +1,9 @@
 """Block builders: how the queued transactions of a step are ordered."""
 from __future__ import annotations
 
-import typing
-
 import numpy as np
 
-if typing.TYPE_CHECKING:  # pragma: no cover
-    from verbs.envs.base import PendingTransaction
+from verbs.envs.base import PendingTransaction
 
 
 def order_random(

@@ -5,8 +5,7 @@ import typing
 
 import numpy as np
 
-if typing.TYPE_CHECKING:  # pragma: no cover
-    from verbs.types import Env, Transaction
+from verbs.types import Env, Transaction
 
 
 class BaseAgent:

@@ -13,9 +13,7 @@ from verbs.envs import (
     ForkEnvRandom,
 )
 from verbs.sim.agent import BaseAgent
-
-if typing.TYPE_CHECKING:  # pragma: no cover
-    from verbs.types import Cache, Env
+from verbs.types import Cache, Env
 
 
 class Sim:
