@@ -16,6 +16,8 @@ Every subcommand prints one JSON line.
         a state of SIZE holders, snapshotted; MODE "one": one env from it runs one sample;
         MODE "batch2": a 2-worker batch of 2 x 4 samples from it.  (The parent measures RSS.)
 """
+from __future__ import annotations
+
 import hashlib
 import json
 import os

@@ -188,11 +188,13 @@ class Ours:
         self.token = r.created_address
 
     def tx(self, data: bytes):
-        return self.result(self.evm.transact(self.Tx(SENDER, self.token, data, gas_limit=1_000_000)))
+        tx = self.Tx(SENDER, self.token, data, gas_limit=1_000_000)
+        return self.result(self.evm.transact(tx))
 
     def call(self, data: bytes):
-        return self.result(self.evm.transact(self.Tx(SENDER, self.token, data, gas_limit=1_000_000),
-                                             commit=False))
+        return self.result(
+            self.evm.transact(self.Tx(SENDER, self.token, data, gas_limit=1_000_000), commit=False)
+        )
 
     def run_txs(self, datas):
         """The timed loop of committed transactions (Tx built in the loop: part of the API)."""
@@ -212,10 +214,12 @@ class Revm:
     touch, the caller's nonce is not bumped): that is less work per transaction than a real
     one, so the timings favour it.  Per-transaction gas is checked on fresh instances
     (``tx_fresh``) loaded with our state."""
+
     name = "pyrevm"
 
     def __init__(self, spec: str):
         import pyrevm
+
         self.pyrevm, self.spec = pyrevm, spec
 
     def fresh(self):
@@ -230,6 +234,7 @@ class Revm:
             out = evm.message_call(s, c, gas=gas)
             r = evm.result
             return r.is_success, bytes(out), r.gas_used
+
         return go
 
     def deploy(self):
@@ -269,6 +274,7 @@ class Revm:
 class PyEvm:
     """py-evm: transactions applied to ``vm.state`` (``SpoofTransaction``: no signature to
     recover); calls run between ``state.snapshot()`` and ``state.revert()``."""
+
     name = "py-evm"
 
     def __init__(self, vm_name: str):
@@ -276,15 +282,24 @@ class PyEvm:
         from eth.chains.base import MiningChain
         from eth.db.atomic import AtomicDB
         from eth.vm.spoof import SpoofTransaction
+
         self.VM = getattr(eth.vm.forks, vm_name)
         self.MiningChain, self.AtomicDB, self.Spoof = MiningChain, AtomicDB, SpoofTransaction
 
     def fresh(self, extra=None):
-        Chain = self.MiningChain.configure(__name__="Bench", vm_configuration=((0, self.VM),),
-                                           chain_id=1)
-        genesis = {"difficulty": 0, "gas_limit": BIG_GAS * 2, "timestamp": 1,
-                   "coinbase": b"\0" * 20, "nonce": b"\0" * 8, "mix_hash": b"\0" * 32,
-                   "extra_data": b"", "base_fee_per_gas": 0}
+        Chain = self.MiningChain.configure(
+            __name__="Bench", vm_configuration=((0, self.VM),), chain_id=1
+        )
+        genesis = {
+            "difficulty": 0,
+            "gas_limit": BIG_GAS * 2,
+            "timestamp": 1,
+            "coinbase": b"\0" * 20,
+            "nonce": b"\0" * 8,
+            "mix_hash": b"\0" * 32,
+            "extra_data": b"",
+            "base_fee_per_gas": 0,
+        }
         state = {SENDER: {"balance": 0, "nonce": 0, "code": b"", "storage": {}}}
         state.update(extra or {})
         chain = Chain.from_genesis(self.AtomicDB(), genesis, state)
@@ -293,13 +308,14 @@ class PyEvm:
         self.nonce = 0
 
     def _apply(self, to: bytes, data: bytes, gas: int, commit: bool = True):
-        tx = self.vm.create_unsigned_transaction(nonce=self.nonce, gas_price=0, gas=gas, to=to,
-                                                 value=0, data=data)
+        tx = self.vm.create_unsigned_transaction(
+            nonce=self.nonce, gas_price=0, gas=gas, to=to, value=0, data=data
+        )
         c = self.state.apply_transaction(self.Spoof(tx, from_=SENDER))
         self.nonce += 1
         used = gas - c.get_gas_remaining()
         used -= min(c.get_gas_refund(), used // 5)
-        if commit:   # end the transaction as VM.apply_transaction does (access sets, originals)
+        if commit:  # end the transaction as VM.apply_transaction does (access sets, originals)
             self.state.lock_changes()
         return c, (c.is_success, bytes(c.output), used)
 

@@ -5,13 +5,13 @@ virtual environment): the script uses only the API both share.  Prints one JSON 
 
 usage: python _sim_workload.py ERC20_JSON N_AGENTS N_STEPS VARIANT REPEATS
 """
+from __future__ import annotations
+
 import hashlib
 import json
 import statistics
 import sys
 import time
-
-import numpy as np
 
 import verbs
 

@@ -167,19 +167,29 @@ def main() -> None:
                      else f"{'-':>12} {'-':>10}")   # joblib's workers outlive the batch: uncounted
                   + f"  {same}", flush=True)
         if "1" in rate and "2" in rate:
-            print(f"ours: 2 workers / 1 worker = {rate['2'] / rate['1']:.2f}x (load average now "
-                  f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; 'ours CPU s' is the CPU time "
-                  f"of the batch, workers included)")
+            print(
+                f"ours: 2 workers / 1 worker = {rate['2'] / rate['1']:.2f}x (load average now "
+                f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; 'ours CPU s' is the CPU time "
+                f"of the batch, workers included)"
+            )
 
     if "memory" in parts:
-        print(f"\n4. peak memory from a {args.memory_size:,}-holder snapshot (MiB; RSS counts "
-              f"copy-on-write pages once per process, PSS shares them)")
-        print(f"{'library':8} {'run':24} {'baseline RSS':>13} {'peak RSS':>9} {'peak PSS':>9} {'s':>6}")
+        print(
+            f"\n4. peak memory from a {args.memory_size:,}-holder snapshot (MiB; RSS counts "
+            f"copy-on-write pages once per process, PSS shares them)"
+        )
+        print(
+            f"{'library':8} {'run':24} {'baseline RSS':>13} {'peak RSS':>9} {'peak PSS':>9} "
+            f"{'s':>6}"
+        )
         for lib in ("ours", "orig"):
             for mode, label in (("one", "one env, one sample"), ("batch2", "2-worker batch 2x4")):
                 m = peak_memory(lib, args.memory_size, mode)
-                print(f"{lib if lib == 'ours' else '0.4.1':8} {label:24} {mib(m['base_rss']):>13} "
-                      f"{mib(m['peak_rss']):>9} {mib(m['peak_pss']):>9} {m['s']:>6.1f}", flush=True)
+                print(
+                    f"{lib if lib == 'ours' else '0.4.1':8} {label:24} {mib(m['base_rss']):>13} "
+                    f"{mib(m['peak_rss']):>9} {mib(m['peak_pss']):>9} {m['s']:>6.1f}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

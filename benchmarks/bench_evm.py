@@ -76,10 +76,13 @@ def check(ours, revm, pyevm, n):
             agree("loop output", r_ours[1], W.loop_expected(n[w]))
         if w == "sstore":
             agree("sstore output", int.from_bytes(r_ours[1], "big"), n[w] * (n[w] + 1) // 2)
-        msg = f"  {w:9} n={n[w]:>8}: gas {r_ours[2]:>13,} output 0x{r_ours[1][:8].hex()}..  verbs == pyrevm"
+        msg = (f"  {w:9} n={n[w]:>8}: gas {r_ours[2]:>13,} output 0x{r_ours[1][:8].hex()}..  "
+               "verbs == pyrevm")
         if pyevm:
             m = PYEVM_N[w]
-            agree(f"{w} (verbs vs py-evm, n={m})", ours.code_tx(make(m))(), pyevm.code_tx(make(m))())
+            agree(
+                f"{w} (verbs vs py-evm, n={m})", ours.code_tx(make(m))(), pyevm.code_tx(make(m))()
+            )
             msg += f"; == py-evm at n={m}"
         print(msg, flush=True)
 
@@ -93,11 +96,17 @@ def check(ours, revm, pyevm, n):
     ours.deploy()
     revm.deploy()
     _, _, runtime, storage = ours.evm.dump()[ours.token]
-    slots = {k: v for k, v in storage.items() if k >= 2**160}     # balances[deployer]
-    agree("first transfer (verbs vs fresh pyrevm)", ours.call(datas[0]),
-          revm.tx_fresh(ours.token, runtime, slots, datas[0]))
-    agree("balanceOf(deployer) (verbs vs fresh pyrevm)", ours.call(calls[0]),
-          revm.tx_fresh(ours.token, runtime, slots, calls[0]))
+    slots = {k: v for k, v in storage.items() if k >= 2**160}  # balances[deployer]
+    agree(
+        "first transfer (verbs vs fresh pyrevm)",
+        ours.call(datas[0]),
+        revm.tx_fresh(ours.token, runtime, slots, datas[0]),
+    )
+    agree(
+        "balanceOf(deployer) (verbs vs fresh pyrevm)",
+        ours.call(calls[0]),
+        revm.tx_fresh(ours.token, runtime, slots, calls[0]),
+    )
     ok_word = (1).to_bytes(32, "big")
     r_ours = []
     for i, d in enumerate(datas):
@@ -107,13 +116,20 @@ def check(ours, revm, pyevm, n):
         agree(f"transfer {i} output (verbs vs pyrevm journal)", r[:2], revm.tx(d)[:2])
     c_ours = [ours.call(d) for d in calls]
     c_revm = [revm.call(d) for d in calls]
-    agree("balances after the transfers (verbs vs pyrevm)", [c[1] for c in c_ours], [c[1] for c in c_revm])
+    agree(
+        "balances after the transfers (verbs vs pyrevm)",
+        [c[1] for c in c_ours],
+        [c[1] for c in c_revm],
+    )
     assert all(c[0] for c in c_ours)
     total = sum(int.from_bytes(ours.call(d)[1], "big") for d in balance_calls(N_RECIPIENTS + 1))
     agree("supply conserved", total, W.SUPPLY)
-    msg = (f"  transfer  n={len(datas):>8}: gas {sum(r[2] for r in r_ours):>13,} in all; balances "
-           f"verbs == pyrevm; first == fresh pyrevm")
-    msg2 = f"  balanceOf n={len(calls):>8}: gas {c_ours[0][2]:>13,} (the first); outputs verbs == pyrevm; gas == fresh pyrevm"
+    msg = (
+        f"  transfer  n={len(datas):>8}: gas {sum(r[2] for r in r_ours):>13,} in all; balances "
+        f"verbs == pyrevm; first == fresh pyrevm"
+    )
+    msg2 = (f"  balanceOf n={len(calls):>8}: gas {c_ours[0][2]:>13,} (the first); "
+            "outputs verbs == pyrevm; gas == fresh pyrevm")
     if pyevm:
         pyevm.deploy()
         m = PYEVM_N["transfer"]
@@ -162,15 +178,19 @@ def measure(engines, workload, n, repeats) -> list:
     for _ in range(repeats):
         for i, e in enumerate(engines):
             times[i].append(run_once(e, workload, n))
-    return [(statistics.median(w for w, _ in t) / n, statistics.median(c for _, c in t) / n)
-            for t in times]
+    return [
+        (statistics.median(w for w, _ in t) / n, statistics.median(c for _, c in t) / n)
+        for t in times
+    ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--pyevm-repeats", type=int, default=3)
-    parser.add_argument("--scale", type=float, default=1.0, help="multiply every count (quick runs)")
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="multiply every count (quick runs)"
+    )
     parser.add_argument("--no-pyevm", action="store_true")
     parser.add_argument("--workloads", default=",".join(FULL_N))
     args = parser.parse_args()
@@ -187,26 +207,36 @@ def main() -> None:
     print("check: the engines agree on output and gas", flush=True)
     check(ours, revm, pyevm, n)
 
-    print(f"\ntiming: median of {args.repeats} runs (py-evm: {args.pyevm_repeats}), ns per iteration; "
-          f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
-    head = (f"{'workload':10} {'n':>8} {'verbs':>9} {'pyrevm':>9} {'verbs/revm':>10} {'target':>6} "
-            f"{'cpu verbs':>9} {'cpu revm':>9} {'cpu ratio':>9} "
-            f"{'n py-evm':>8} {'py-evm':>10} {'py-evm/verbs':>12}")
+    print(
+        f"\ntiming: median of {args.repeats} runs (py-evm: {args.pyevm_repeats}), "
+        "ns per iteration; "
+        f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
+    )
+    head = (
+        f"{'workload':10} {'n':>8} {'verbs':>9} {'pyrevm':>9} {'verbs/revm':>10} {'target':>6} "
+        f"{'cpu verbs':>9} {'cpu revm':>9} {'cpu ratio':>9} "
+        f"{'n py-evm':>8} {'py-evm':>10} {'py-evm/verbs':>12}"
+    )
     print(head)
     for w in args.workloads.split(","):
         (t_ours, c_ours), (t_revm, c_revm) = measure([ours, revm], w, n[w], args.repeats)
-        line = (f"{w:10} {n[w]:>8} {t_ours:>9,.0f} {t_revm:>9,.0f} {t_ours / t_revm:>9.2f}x "
-                f"{'<=' + str(TARGET_REVM[w]):>6} {c_ours:>9,.0f} {c_revm:>9,.0f} {c_ours / c_revm:>8.2f}x")
+        line = (
+            f"{w:10} {n[w]:>8} {t_ours:>9,.0f} {t_revm:>9,.0f} {t_ours / t_revm:>9.2f}x "
+            f"{'<=' + str(TARGET_REVM[w]):>6} {c_ours:>9,.0f} {c_revm:>9,.0f} "
+            f"{c_ours / c_revm:>8.2f}x"
+        )
         if pyevm:
             # ours again at py-evm's count, so that the ratio compares like with like
-            (t_py, _), = measure([pyevm], w, PYEVM_N[w], args.pyevm_repeats)
-            (t_ours_small, _), = measure([ours], w, PYEVM_N[w], args.repeats)
+            ((t_py, _),) = measure([pyevm], w, PYEVM_N[w], args.pyevm_repeats)
+            ((t_ours_small, _),) = measure([ours], w, PYEVM_N[w], args.repeats)
             line += f" {PYEVM_N[w]:>8} {t_py:>10,.0f} {t_py / t_ours_small:>11.0f}x"
         print(line, flush=True)
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
-    print("\nns per iteration, wall clock; verbs/revm: our time over pyrevm's (target <= the "
-          "column); cpu: the same from this thread's CPU time; py-evm/verbs: how many times faster "
-          "we are than py-evm at py-evm's count, wall clock (target >= 100x)")
+    print(
+        "\nns per iteration, wall clock; verbs/revm: our time over pyrevm's (target <= the "
+        "column); cpu: the same from this thread's CPU time; py-evm/verbs: how many times faster "
+        "we are than py-evm at py-evm's count, wall clock (target >= 100x)"
+    )
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ fork of the last block from:
 2. the disk cache the first run left (``trust_disk_cache=True``: no request at all);
 3. the exported cache (``EmptyEnvRandom(seed, cache=c)``, the node not needed);
 4. the node behind a proxy that adds ``--latency`` (20 ms) to every HTTP request (the
-   fault proxy of ``tests/fork/proxy.py``), cold: without prefetching, with it, and with it
+   fault proxy of ``tests/remote/proxy.py``), cold: without prefetching, with it, and with it
    plus the agents' accounts fetched in one batch first (``env.backend.prefetch``).
 
 Two workloads. "read-then-send": each step every agent (a token holder) reads its

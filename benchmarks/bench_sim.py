@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -36,7 +35,12 @@ def original_python() -> str:
 
 
 def run(python: str, isolated: bool, *args) -> dict:
-    cmd = [python] + (["-I"] if isolated else []) + [str(HERE / "_sim_workload.py")] + [str(a) for a in args]
+    cmd = (
+        [python]
+        + (["-I"] if isolated else [])
+        + [str(HERE / "_sim_workload.py")]
+        + [str(a) for a in args]
+    )
     with tempfile.TemporaryDirectory() as cwd:  # never import the repo's verbs/ by accident
         out = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
     if out.returncode != 0:
@@ -53,17 +57,22 @@ def main() -> None:
     if not ERC20.exists():
         sys.exit(f"{ERC20} not found: the benchmark needs ../shared/data")
     theirs = original_python()
-    print(f"{'variant':10} {'agents x steps':>15} {'ours run s':>11} {'0.4.1 run s':>12} "
-          f"{'speed-up':>9} {'ours setup s':>13} {'0.4.1 setup s':>14}  balances")
+    print(
+        f"{'variant':10} {'agents x steps':>15} {'ours run s':>11} {'0.4.1 run s':>12} "
+        f"{'speed-up':>9} {'ours setup s':>13} {'0.4.1 setup s':>14}  balances"
+    )
     for variant in args.variants.split(","):
         for size in args.sizes.split(","):
             n_agents, n_steps = (int(x) for x in size.split("x"))
             ours = run(sys.executable, False, ERC20, n_agents, n_steps, variant, args.repeats)
             orig = run(theirs, True, ERC20, n_agents, n_steps, variant, args.repeats)
             same = "agree" if ours["balances_sha256"] == orig["balances_sha256"] else "DIFFER"
-            print(f"{variant:10} {size:>15} {ours['run_s']:11.3f} {orig['run_s']:12.3f} "
-                  f"{orig['run_s'] / ours['run_s']:8.2f}x {ours['setup_s']:13.3f} "
-                  f"{orig['setup_s']:14.3f}  {same}", flush=True)
+            print(
+                f"{variant:10} {size:>15} {ours['run_s']:11.3f} {orig['run_s']:12.3f} "
+                f"{orig['run_s'] / ours['run_s']:8.2f}x {ours['setup_s']:13.3f} "
+                f"{orig['setup_s']:14.3f}  {same}",
+                flush=True,
+            )
             if same != "agree":
                 sys.exit("the engines ended with different balances")
 

@@ -192,7 +192,9 @@ def test_abi_from_file(tmp_path):
     assert a.__name__ == "test"
     assert a.getValue.decode(a.setValue.encode([10])[4:]) == (10,)
     assert a.setValue.inputs == ["int256"]
-    assert a.exactInputSingle.inputs == ["(address,address,uint24,address,uint256,uint256,uint256,uint160)"]
+    assert a.exactInputSingle.inputs == [
+        "(address,address,uint24,address,uint256,uint256,uint256,uint160)"
+    ]
     assert a.test_recursive_tuple.inputs == ["(address,address,(address,address))"]
     assert a.exactInputSingle.selector == bytes.fromhex("414bf389")  # Uniswap V3 router's selector
 
@@ -210,7 +212,12 @@ def test_docs_example():
 
 def test_overloaded_names_get_suffixes_in_abi_order():
     data = [
-        {"name": "foo", "inputs": [{"name": "a", "type": "int256"}], "outputs": [], "type": "function"},
+        {
+            "name": "foo",
+            "inputs": [{"name": "a", "type": "int256"}],
+            "outputs": [],
+            "type": "function",
+        },
         {
             "name": "foo",
             "inputs": [{"name": "a", "type": "int256"}, {"name": "b", "type": "int256"}],
@@ -230,7 +237,8 @@ def test_overloaded_names_get_suffixes_in_abi_order():
 def test_abi_from_str_and_constructors():
     a = abi.abi_from_str(
         "Foo",
-        '[{"name": "foo", "inputs": [{"internalType": "int256", "name": "a", "type": "int256"}], "outputs": [], "type": "function"}]',
+        '[{"name": "foo", "inputs": [{"internalType": "int256", "name": "a", "type": "int256"}], '
+        '"outputs": [], "type": "function"}]',
     )
     assert len(a.foo.encode([100])) == 36
     assert a.constructor.inputs == []
@@ -300,7 +308,9 @@ def test_event_decode_log_with_indexed_topics(erc20):
     topic0 = k256(b"Transfer(address,address,uint256)")
     assert a.Transfer.topic == topic0
     log = Log(
-        b"\xcc" * 20, [topic0, bytes(12) + sender, bytes(12) + receiver], eth_abi.encode(["uint256"], [5])
+        b"\xcc" * 20,
+        [topic0, bytes(12) + sender, bytes(12) + receiver],
+        eth_abi.encode(["uint256"], [5]),
     )
     assert a.Transfer.decode(log.data) == (5,)
     assert a.Transfer.decode_log(log) == {"from": sender, "to": receiver, "value": 5}
@@ -337,7 +347,9 @@ def test_event_decode_log_dynamic_indexed_and_anonymous():
     )
     label_hash = k256(b"hello")
     log = Log(
-        b"\x00" * 20, [label_hash, (-2).to_bytes(32, "big", signed=True)], eth_abi.encode(["string"], ["hi"])
+        b"\x00" * 20,
+        [label_hash, (-2).to_bytes(32, "big", signed=True)],
+        eth_abi.encode(["string"], ["hi"]),
     )
     assert ev.decode_log(log) == {"label": label_hash, "arg1": -2, "note": "hi"}
     assert not ev.matches(log)
@@ -357,7 +369,9 @@ def test_custom_errors_decode(erc20):
     assert abi.decode_revert(data, a.errors.values()) == "InsufficientBalance(have=1, want=2)"
     artifact = shared_json("contracts/build/SimpleERC20.opt.json")
     assert abi.decode_revert(data, artifact["abi"]) == "InsufficientBalance(have=1, want=2)"
-    assert abi.decode_revert(data).startswith(f"unknown error 0x{err.selector.hex()} (68 bytes of data")
+    assert abi.decode_revert(data).startswith(
+        f"unknown error 0x{err.selector.hex()} (68 bytes of data"
+    )
     with pytest.raises(ValueError, match="not InsufficientBalance"):
         err.decode(a.errors["InsufficientAllowance"].encode([1, 2]))
 
@@ -392,7 +406,10 @@ def test_tuple_outputs_decode():
                 {
                     "name": "s",
                     "type": "tuple",
-                    "components": [{"name": "a", "type": "address"}, {"name": "b", "type": "uint128[2]"}],
+                    "components": [
+                        {"name": "a", "type": "address"},
+                        {"name": "b", "type": "uint128[2]"},
+                    ],
                 },
                 {"name": "tags", "type": "string[]"},
             ],
@@ -414,7 +431,13 @@ def test_transaction_tuple_shape(erc20):
     tx = a.transfer.transaction(sender, token, [to, 5])
     assert tx == (sender, token, a.transfer.encode([to, 5]), True, None, None, None)
     tx = a.transfer.transaction(
-        "0x" + sender.hex(), "0x" + token.hex(), [to, 5], checked=False, gas_priority_fee=7, nonce=2, value=9
+        "0x" + sender.hex(),
+        "0x" + token.hex(),
+        [to, 5],
+        checked=False,
+        gas_priority_fee=7,
+        nonce=2,
+        value=9,
     )
     assert tx == (sender, token, a.transfer.encode([to, 5]), False, 7, 2, 9)
     with pytest.raises(ValueError, match="sender: expected 20 bytes"):
@@ -425,7 +448,9 @@ def test_call_and_execute_go_through_the_env(erc20):
     a, _ = erc20
     sender, token, who = b"\x01" * 20, b"\x02" * 20, b"\x03" * 20
     log = Log(
-        token, [a.Transfer.topic, bytes(12) + sender, bytes(12) + who], eth_abi.encode(["uint256"], [1])
+        token,
+        [a.Transfer.topic, bytes(12) + sender, bytes(12) + who],
+        eth_abi.encode(["uint256"], [1]),
     )
     env = FakeEnv(output=eth_abi.encode(["uint256"], [77]), logs=[log], gas=30000)
     assert a.balanceOf.call(env, sender, token, [who]) == ((77,), [log], 30000)
@@ -443,8 +468,14 @@ def test_constructor_deploy(erc20):
     env = FakeEnv()
     deployer = b"\x09" * 20
     args = ["Token", "TKN", 1000]
-    expected = bytes.fromhex(artifact["bytecode"]) + eth_abi.encode(["string", "string", "uint256"], args)
-    for code in (artifact["bytecode"], "0x" + artifact["bytecode"], bytes.fromhex(artifact["bytecode"])):
+    expected = bytes.fromhex(artifact["bytecode"]) + eth_abi.encode(
+        ["string", "string", "uint256"], args
+    )
+    for code in (
+        artifact["bytecode"],
+        "0x" + artifact["bytecode"],
+        bytes.fromhex(artifact["bytecode"]),
+    ):
         assert a.constructor.deploy(env, deployer, code, args) == b"\xcc" * 20
         assert env.calls[-1] == ("deploy", deployer, "SimpleERC20", expected)
     with pytest.raises(TypeError, match=r"expected 3 argument"):
@@ -509,9 +540,15 @@ def test_load_abi_errors_name_the_file(tmp_path, content, message):
             [{"type": "function", "name": "f", "inputs": [{"name": "a", "type": "blob"}]}],
             "unknown ABI type 'blob'",
         ),
-        ([{"type": "function", "name": "f", "inputs": [{"name": "a", "type": "tuple"}]}], "no 'components'"),
+        (
+            [{"type": "function", "name": "f", "inputs": [{"name": "a", "type": "tuple"}]}],
+            "no 'components'",
+        ),
         ([{"type": "function", "name": "f", "inputs": "uint256"}], "'inputs' must be a list"),
-        ([{"type": "event", "name": "E", "inputs": [{"name": "a"}]}], "must be an object with a 'type'"),
+        (
+            [{"type": "event", "name": "E", "inputs": [{"name": "a"}]}],
+            "must be an object with a 'type'",
+        ),
         ([{"type": "error", "name": "E", "inputs": [{"name": "a", "type": "uint0"}]}], "error 'E'"),
     ],
 )
@@ -544,10 +581,14 @@ def test_functions_events_errors_pickle(erc20):
     for obj in (a.transfer, a.Transfer, a.errors["InsufficientBalance"], a.constructor):
         clone = pickle.loads(pickle.dumps(obj))
         assert type(clone) is type(obj)
-    assert pickle.loads(pickle.dumps(a.transfer)).encode([b"\x01" * 20, 1]) == a.transfer.encode([b"\x01" * 20, 1])
+    assert pickle.loads(pickle.dumps(a.transfer)).encode([b"\x01" * 20, 1]) == a.transfer.encode(
+        [b"\x01" * 20, 1]
+    )
 
 
 def test_empty_output_explains_itself(erc20):
     a, _ = erc20
-    with pytest.raises(DecodeError, match=r"balanceOf\(address\) returned no data.*contract at that address"):
+    with pytest.raises(
+        DecodeError, match=r"balanceOf\(address\) returned no data.*contract at that address"
+    ):
         a.balanceOf.decode(b"")

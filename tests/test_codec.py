@@ -249,13 +249,23 @@ def test_wrong_argument_count_and_container():
     "types,args,exc,message",
     [
         (["uint8"], [256], ValueError, r"argument 'v' \(uint8\): 256 is out of range \[0, 255\]"),
-        (["int8"], [-129], ValueError, r"argument 'v' \(int8\): -129 is out of range \[-128, 127\]"),
+        (
+            ["int8"],
+            [-129],
+            ValueError,
+            r"argument 'v' \(int8\): -129 is out of range \[-128, 127\]",
+        ),
         (["uint256"], [True], TypeError, r"argument 'v' \(uint256\): expected an int, got bool"),
         (["uint256"], [1.0], TypeError, r"expected an int, got float"),
         (["uint256"], ["1"], TypeError, r"expected an int, got str"),
         (["bool"], [1], TypeError, r"argument 'v' \(bool\): expected a bool, got int"),
         (["address"], [5], TypeError, r"argument 'v' \(address\): expected an address"),
-        (["address"], [b"\x00" * 19], ValueError, r"argument 'v' \(address\): expected 20 bytes, got 19"),
+        (
+            ["address"],
+            [b"\x00" * 19],
+            ValueError,
+            r"argument 'v' \(address\): expected 20 bytes, got 19",
+        ),
         (["bytes2"], [b"abc"], ValueError, r"argument 'v' \(bytes2\): 3 bytes is longer than 2"),
         (["bytes2"], ["0x0102"], TypeError, r"expected bytes, got str"),
         (["uint8[2]"], [[1]], ValueError, r"argument 'v' \(uint8\[2\]\): expected 2 items, got 1"),
@@ -273,7 +283,10 @@ def test_nested_argument_paths_in_messages():
         {
             "name": "params",
             "type": "tuple",
-            "components": [{"name": "tokenIn", "type": "address"}, {"name": "amounts", "type": "uint8[2]"}],
+            "components": [
+                {"name": "tokenIn", "type": "address"},
+                {"name": "amounts", "type": "uint8[2]"},
+            ],
         }
     )
     c = Codec([t], ["params"])

@@ -72,7 +72,8 @@ def test_to_address_rejects_bad_checksum_naming_the_argument():
     bad = EIP55[0].replace("aAeb", "AAeb")
     with pytest.raises(
         ValueError,
-        match=r"sender: .* fails its EIP-55 checksum \(expected 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+        match=r"sender: .* fails its EIP-55 checksum "
+        r"\(expected 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
     ):
         utils.to_address(bad, "sender")
 

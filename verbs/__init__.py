@@ -3,8 +3,9 @@
 The public API follows the original verbs (simtopia/verbs 0.4): ``verbs.envs``, ``verbs.abi``,
 ``verbs.sim``, ``verbs.utils``, ``verbs.types``, ``verbs.batch_runner``.
 """
-from verbs import abi, envs, sim, types, utils
-from verbs import batch_runner
+from __future__ import annotations
+
+from verbs import abi, batch_runner, envs, sim, types, utils
 from verbs.envs import (
     EmptyEnv,
     EmptyEnvGasPriority,

@@ -1,5 +1,9 @@
 """Command line: ``python -m verbs demo`` runs the batch example."""
+from __future__ import annotations
+
 import sys
+
+from verbs.demo import main as demo
 
 
 def main(argv=None) -> int:
@@ -8,8 +12,6 @@ def main(argv=None) -> int:
         print("usage: python -m verbs demo [--steps N] [--samples N] [--jobs N] [--plot FILE]")
         return 0 if argv else 2
     if argv[0] == "demo":
-        from verbs.demo import main as demo
-
         return demo(argv[1:])
     print(f"unknown command {argv[0]!r}; try: python -m verbs demo", file=sys.stderr)
     return 2

@@ -61,7 +61,9 @@ import json
 import os
 import typing
 
-from verbs import codec, types, utils
+from verbs import codec, types
+from verbs.errors import RevertError
+from verbs.primitives import hex_to_bytes, keccak256, to_address
 
 __all__ = [
     "Constructor",
@@ -77,7 +79,7 @@ __all__ = [
 ]
 
 
-def _params(entry: typing.Mapping, key: str, where: str) -> typing.List[typing.Dict]:
+def _params(entry: typing.Mapping, key: str, where: str) -> list[dict]:
     params = entry.get(key, [])
     if params is None:
         return []
@@ -89,7 +91,7 @@ def _params(entry: typing.Mapping, key: str, where: str) -> typing.List[typing.D
     return params
 
 
-def _parse(params: typing.List[typing.Dict], where: str) -> typing.List[codec.AbiType]:
+def _parse(params: list[dict], where: str) -> list[codec.AbiType]:
     return [codec.param_type(p, f"{where} {p.get('name') or i}") for i, p in enumerate(params)]
 
 
@@ -122,14 +124,14 @@ class Constructor:
         Constructor input types (tuples written ``(t1,t2)``).
     """
 
-    def __init__(self, name: str, abi: typing.Dict) -> None:
+    def __init__(self, name: str, abi: dict) -> None:
         self.name = name
         params = _params(abi, "inputs", f"{name}.constructor")
         self._types = _parse(params, f"{name}.constructor")
         self.inputs = [t.type_str for t in self._types]
         self.input_names = [p.get("name") or "" for p in params]
         self._codec = codec.Codec(self._types, self.input_names)
-        self._errors: typing.Dict[str, Error] = {}  # the custom errors of its ABI (get_abi)
+        self._errors: dict[str, Error] = {}  # the custom errors of its ABI (get_abi)
 
     def __repr__(self) -> str:
         return f"<Constructor {self.name}({','.join(self.inputs)})>"
@@ -152,9 +154,9 @@ class Constructor:
     def deploy(
         self,
         env: types.Env,
-        deployer: typing.Union[bytes, str],
-        bytecode: typing.Union[str, bytes],
-        args: typing.Optional[typing.Sequence[typing.Any]] = None,
+        deployer: bytes | str,
+        bytecode: str | bytes,
+        args: typing.Sequence[typing.Any] | None = None,
     ) -> bytes:
         """Deploy a contract.
 
@@ -175,10 +177,10 @@ class Constructor:
             Address the contract was deployed to.
         """
         encoded_args = self.encode([] if args is None else args)
-        deployer = utils.to_address(deployer, "deployer")
+        deployer = to_address(deployer, "deployer")
         with _decoding_errors(self._errors):
             return env.deploy_contract(
-                deployer, self.name, utils.hex_to_bytes(bytecode) + encoded_args
+                deployer, self.name, hex_to_bytes(bytecode) + encoded_args
             )
 
 
@@ -196,13 +198,12 @@ class _DecodingErrors:
 
     def __exit__(self, exc_type, exc, tb):
         if exc is not None and self.errors and getattr(exc, "data", None):
-            from verbs.envs.errors import RevertError
-
             if isinstance(exc, RevertError) and decode_error(exc.data) is None:
                 reason = decode_revert(exc.data, self.errors)
                 if reason is not None and not reason.startswith("unknown error"):
                     exc.reason = reason
-                    exc.args = (exc.args[0].replace(decode_revert(exc.data), reason),) + exc.args[1:]
+                    message = exc.args[0].replace(decode_revert(exc.data), reason)
+                    exc.args = (message,) + exc.args[1:]
         return False
 
 
@@ -243,11 +244,11 @@ class Function:
        result, logs, gas = f.call(env, sender_address, contract_address, [10])
     """
 
-    def __init__(self, abi: typing.Dict) -> None:
+    def __init__(self, abi: dict) -> None:
         if not isinstance(abi, dict):
             raise ValueError(f"ABI function entry must be an object, got {abi!r:.80}")
         self.name = _entry_name(abi, "function")
-        self._errors: typing.Dict[str, Error] = {}  # the custom errors of its ABI (get_abi)
+        self._errors: dict[str, Error] = {}  # the custom errors of its ABI (get_abi)
         in_params = _params(abi, "inputs", self.name)
         out_params = _params(abi, "outputs", self.name)
         self._input_types = _parse(in_params, f"{self.name} input")
@@ -258,7 +259,7 @@ class Function:
         self.output_names = [p.get("name") or "" for p in out_params]
         self.state_mutability = abi.get("stateMutability", "nonpayable")
         self.signature = _signature(self.name, self._input_types)
-        self.selector = utils.keccak256(self.signature.encode())[:4]
+        self.selector = keccak256(self.signature.encode())[:4]
         self._in = codec.Codec(self._input_types, self.input_names, prefix=self.selector)
         self._args = codec.Codec(self._input_types, self.input_names)
         self._out = codec.Codec(self._output_types, self.output_names)
@@ -288,7 +289,7 @@ class Function:
         """
         return self._in.encode(args)
 
-    def decode(self, output: bytes) -> typing.Tuple[typing.Any, ...]:
+    def decode(self, output: bytes) -> tuple[typing.Any, ...]:
         """Decode the result(s) of this function.
 
         Parameters
@@ -313,7 +314,7 @@ class Function:
             )
         return self._out.decode(output)
 
-    def decode_input(self, calldata: bytes) -> typing.Tuple[typing.Any, ...]:
+    def decode_input(self, calldata: bytes) -> tuple[typing.Any, ...]:
         """Decode calldata (selector and arguments) of a call to this function.
 
         Parameters
@@ -335,19 +336,20 @@ class Function:
         calldata = bytes(calldata)
         if calldata[:4] != self.selector:
             raise ValueError(
-                f"calldata selector 0x{calldata[:4].hex()} is not {self.signature}'s 0x{self.selector.hex()}"
+                f"calldata selector 0x{calldata[:4].hex()} is not {self.signature}'s "
+                f"0x{self.selector.hex()}"
             )
         return self._args.decode(calldata[4:])
 
     def transaction(
         self,
-        sender: typing.Union[bytes, str],
-        address: typing.Union[bytes, str],
+        sender: bytes | str,
+        address: bytes | str,
         args: typing.Sequence[typing.Any],
         checked: bool = True,
-        gas_priority_fee: typing.Optional[int] = None,
-        nonce: typing.Optional[int] = None,
-        value: typing.Optional[int] = None,
+        gas_priority_fee: int | None = None,
+        nonce: int | None = None,
+        value: int | None = None,
     ) -> types.Transaction:
         """Create a transaction to submit to the next simulation block.
 
@@ -376,8 +378,8 @@ class Function:
             value)``.
         """
         return (
-            utils.to_address(sender, "sender"),
-            utils.to_address(address, "address"),
+            to_address(sender, "sender"),
+            to_address(address, "address"),
             self._in.encode(args),
             checked,
             gas_priority_fee,
@@ -386,8 +388,8 @@ class Function:
         )
 
     def _run(self, method: typing.Callable, sender, address, args, value):
-        sender = utils.to_address(sender, "sender")
-        address = utils.to_address(address, "address")
+        sender = to_address(sender, "sender")
+        address = to_address(address, "address")
         encoded = self._in.encode(args)
         with _decoding_errors(self._errors):
             result, logs, gas = method(sender, address, encoded, value)
@@ -397,11 +399,11 @@ class Function:
     def call(
         self,
         env: types.Env,
-        sender: typing.Union[bytes, str],
-        address: typing.Union[bytes, str],
+        sender: bytes | str,
+        address: bytes | str,
         args: typing.Sequence[typing.Any],
         value: int = 0,
-    ) -> typing.Tuple[typing.Optional[typing.Tuple[typing.Any, ...]], typing.List, int]:
+    ) -> tuple[tuple[typing.Any, ...] | None, list, int]:
         """Call this function without committing any changes.
 
         Parameters
@@ -432,11 +434,11 @@ class Function:
     def execute(
         self,
         env: types.Env,
-        sender: typing.Union[bytes, str],
-        address: typing.Union[bytes, str],
+        sender: bytes | str,
+        address: bytes | str,
         args: typing.Sequence[typing.Any],
         value: int = 0,
-    ) -> typing.Tuple[typing.Optional[typing.Tuple[typing.Any, ...]], typing.List, int]:
+    ) -> tuple[tuple[typing.Any, ...] | None, list, int]:
         """Call this function and commit any changes.
 
         Parameters
@@ -497,7 +499,7 @@ class Event:
         Whether the event is anonymous.
     """
 
-    def __init__(self, abi: typing.Dict) -> None:
+    def __init__(self, abi: dict) -> None:
         if not isinstance(abi, dict):
             raise ValueError(f"ABI event entry must be an object, got {abi!r:.80}")
         self.name = _entry_name(abi, "event")
@@ -509,7 +511,7 @@ class Event:
         self.anonymous = bool(abi.get("anonymous", False))
         self.inputs = [t for t, ix in zip(self.all_inputs, self.indexed) if not ix]
         self.signature = _signature(self.name, self._types)
-        self.topic = utils.keccak256(self.signature.encode())
+        self.topic = keccak256(self.signature.encode())
         self._data = codec.Codec(
             [t for t, ix in zip(self._types, self.indexed) if not ix],
             [n for n, ix in zip(self.names, self.indexed) if not ix],
@@ -523,7 +525,7 @@ class Event:
     def __repr__(self) -> str:
         return f"<Event {self.signature}>"
 
-    def decode(self, data: bytes) -> typing.Tuple[typing.Any, ...]:
+    def decode(self, data: bytes) -> tuple[typing.Any, ...]:
         """Decode the data (non-indexed inputs) of this event.
 
         Parameters
@@ -544,7 +546,7 @@ class Event:
         topics = getattr(log, "topics", None)
         return bool(topics) and not self.anonymous and bytes(topics[0]) == self.topic
 
-    def decode_log(self, log: typing.Any) -> typing.Dict[str, typing.Any]:
+    def decode_log(self, log: typing.Any) -> dict[str, typing.Any]:
         """Decode a whole log, indexed inputs included.
 
         Parameters
@@ -574,7 +576,8 @@ class Event:
         if topics is None:
             if n_indexed:
                 raise ValueError(
-                    f"{self.name}: the log carries no topics, so its {n_indexed} indexed input(s) cannot be decoded"
+                    f"{self.name}: the log carries no topics, so its {n_indexed} indexed "
+                    "input(s) cannot be decoded"
                 )
             topics = () if self.anonymous else (self.topic,)
         topics = [bytes(t) for t in topics]
@@ -582,19 +585,25 @@ class Event:
             if not topics or topics[0] != self.topic:
                 first = f"0x{topics[0].hex()}" if topics else "none"
                 raise ValueError(
-                    f"log is not a {self.signature} event: topic0 is {first}, expected 0x{self.topic.hex()}"
+                    f"log is not a {self.signature} event: topic0 is {first}, "
+                    f"expected 0x{self.topic.hex()}"
                 )
             topics = topics[1:]
         if len(topics) != n_indexed:
-            raise ValueError(f"{self.signature}: expected {n_indexed} indexed topic(s), got {len(topics)}")
+            raise ValueError(
+                f"{self.signature}: expected {n_indexed} indexed topic(s), got {len(topics)}"
+            )
         values = iter(self._data.decode(data))
-        indexed_values = iter(t if c is None else c.decode(t)[0] for c, t in zip(self._topic_codecs, topics))
+        indexed_values = iter(
+            t if c is None else c.decode(t)[0] for c, t in zip(self._topic_codecs, topics)
+        )
         return {
-            name: next(indexed_values) if ix else next(values) for name, ix in zip(self.names, self.indexed)
+            name: next(indexed_values) if ix else next(values)
+            for name, ix in zip(self.names, self.indexed)
         }
 
 
-def _log_parts(log: typing.Any) -> typing.Tuple[typing.Optional[typing.Sequence[bytes]], bytes]:
+def _log_parts(log: typing.Any) -> tuple[typing.Sequence[bytes] | None, bytes]:
     if hasattr(log, "topics") and hasattr(log, "data"):
         return log.topics, bytes(log.data)
     if isinstance(log, (tuple, list)):
@@ -602,7 +611,9 @@ def _log_parts(log: typing.Any) -> typing.Tuple[typing.Optional[typing.Sequence[
             return log[1], bytes(log[2])
         if len(log) == 2:
             return None, bytes(log[1])
-    raise TypeError(f"expected a log (with .topics and .data, or (address, topics, data)), got {log!r:.80}")
+    raise TypeError(
+        f"expected a log (with .topics and .data, or (address, topics, data)), got {log!r:.80}"
+    )
 
 
 class Error:
@@ -627,7 +638,7 @@ class Error:
         Input names (``arg{i}`` where the ABI gives none).
     """
 
-    def __init__(self, abi: typing.Dict) -> None:
+    def __init__(self, abi: dict) -> None:
         if not isinstance(abi, dict):
             raise ValueError(f"ABI error entry must be an object, got {abi!r:.80}")
         self.name = _entry_name(abi, "error")
@@ -636,7 +647,7 @@ class Error:
         self.inputs = [t.type_str for t in self._types]
         self.names = [p.get("name") or f"arg{i}" for i, p in enumerate(params)]
         self.signature = _signature(self.name, self._types)
-        self.selector = utils.keccak256(self.signature.encode())[:4]
+        self.selector = keccak256(self.signature.encode())[:4]
         self._codec = codec.Codec(self._types, self.names, prefix=self.selector)
 
     def __repr__(self) -> str:
@@ -646,7 +657,7 @@ class Error:
         """Revert data of this error with ``args`` (selector and arguments)."""
         return self._codec.encode(args)
 
-    def decode(self, data: bytes) -> typing.Tuple[typing.Any, ...]:
+    def decode(self, data: bytes) -> tuple[typing.Any, ...]:
         """Decode revert data (selector and arguments) of this error.
 
         Parameters
@@ -668,7 +679,8 @@ class Error:
         data = bytes(data)
         if data[:4] != self.selector:
             raise ValueError(
-                f"revert data selector 0x{data[:4].hex()} is not {self.signature}'s 0x{self.selector.hex()}"
+                f"revert data selector 0x{data[:4].hex()} is not {self.signature}'s "
+                f"0x{self.selector.hex()}"
             )
         return self._codec.decode(data[4:])
 
@@ -678,7 +690,7 @@ class Error:
 # ---------------------------------------------------------------------------
 
 #: Meanings of Solidity ``Panic(uint256)`` codes.
-PANIC_CODES: typing.Dict[int, str] = {
+PANIC_CODES: dict[int, str] = {
     0x00: "generic compiler panic",
     0x01: "assertion failed",
     0x11: "arithmetic underflow or overflow",
@@ -691,11 +703,13 @@ PANIC_CODES: typing.Dict[int, str] = {
     0x51: "call to an uninitialised internal function",
 }
 
-_ERROR_STRING = Error({"name": "Error", "type": "error", "inputs": [{"name": "message", "type": "string"}]})
+_ERROR_STRING = Error(
+    {"name": "Error", "type": "error", "inputs": [{"name": "message", "type": "string"}]}
+)
 _PANIC = Error({"name": "Panic", "type": "error", "inputs": [{"name": "code", "type": "uint256"}]})
 
 
-def _error_table(abi: typing.Any) -> typing.Dict[bytes, Error]:
+def _error_table(abi: typing.Any) -> dict[bytes, Error]:
     if abi is None:
         return {}
     errors = getattr(abi, "__abi_errors__", None)
@@ -725,7 +739,7 @@ def _format_value(value: typing.Any) -> str:
 
 def decode_error(
     data: bytes, abi: typing.Any = None
-) -> typing.Optional[typing.Tuple[str, typing.Dict[str, typing.Any]]]:
+) -> tuple[str, dict[str, typing.Any]] | None:
     """Decode revert data into an error name and its arguments.
 
     Parameters
@@ -758,7 +772,7 @@ def decode_error(
     return error.name, dict(zip(error.names, values))
 
 
-def decode_revert(data: bytes, abi: typing.Any = None) -> typing.Optional[str]:
+def decode_revert(data: bytes, abi: typing.Any = None) -> str | None:
     """Readable reason of a revert.
 
     Parameters
@@ -797,7 +811,7 @@ def decode_revert(data: bytes, abi: typing.Any = None) -> typing.Optional[str]:
 # ---------------------------------------------------------------------------
 
 
-def get_abi(name: str, abi: typing.List[typing.Dict]) -> type:
+def get_abi(name: str, abi: list[dict]) -> type:
     """Create an ABI type from ABI JSON.
 
     Creates a new ``type`` with one attribute per function and event, a
@@ -831,8 +845,8 @@ def get_abi(name: str, abi: typing.List[typing.Dict]) -> type:
         if not isinstance(a, dict) or not isinstance(a.get("type", "function"), str):
             raise ValueError(f"ABI of {name!r}: entry {i} is not an ABI object: {a!r:.120}")
 
-    grouped: typing.Dict[str, typing.List[typing.Dict]] = {}
-    error_groups: typing.Dict[str, typing.List[typing.Dict]] = {}
+    grouped: dict[str, list[dict]] = {}
+    error_groups: dict[str, list[dict]] = {}
     constructor = None
     for a in entries:
         kind = a.get("type", "function")  # the ABI spec lets "type" default to function
@@ -843,7 +857,7 @@ def get_abi(name: str, abi: typing.List[typing.Dict]) -> type:
         elif kind == "error":
             error_groups.setdefault(_entry_name(a, kind), []).append(a)
 
-    methods: typing.Dict[str, typing.Any] = {}
+    methods: dict[str, typing.Any] = {}
     for nm, group in grouped.items():
         for i, (kind, a) in enumerate(group):
             attr = nm + str(i) if len(group) > 1 else nm
@@ -852,7 +866,7 @@ def get_abi(name: str, abi: typing.List[typing.Dict]) -> type:
             except (ValueError, TypeError) as exc:
                 raise ValueError(f"ABI of {name!r}: {kind} {nm!r}: {exc}") from None
 
-    errors: typing.Dict[str, Error] = {}
+    errors: dict[str, Error] = {}
     for nm, group in error_groups.items():
         for i, a in enumerate(group):
             attr = nm + str(i) if len(group) > 1 else nm
@@ -866,7 +880,9 @@ def get_abi(name: str, abi: typing.List[typing.Dict]) -> type:
     methods["__abi_errors__"] = errors
 
     try:
-        methods["constructor"] = Constructor(name, constructor if constructor is not None else {"inputs": []})
+        methods["constructor"] = Constructor(
+            name, constructor if constructor is not None else {"inputs": []}
+        )
     except (ValueError, TypeError) as exc:
         raise ValueError(f"ABI of {name!r}: constructor: {exc}") from None
     for member in methods.values():
@@ -902,7 +918,7 @@ def abi_from_str(name: str, json_str: str) -> type:
     return get_abi(name, abi_json)
 
 
-def load_abi(abi_path: typing.Union[str, os.PathLike]) -> type:
+def load_abi(abi_path: str | os.PathLike) -> type:
     """Load an ABI type from a file.
 
     The file may hold a plain ABI list, or a Foundry/Hardhat/solc artifact (an
@@ -926,7 +942,7 @@ def load_abi(abi_path: typing.Union[str, os.PathLike]) -> type:
     """
     path = os.fspath(abi_path)
     name = os.path.basename(path).split(".")[0]
-    with open(path, "r") as f:
+    with open(path) as f:
         try:
             data = json.load(f)
         except json.JSONDecodeError as exc:
@@ -934,17 +950,21 @@ def load_abi(abi_path: typing.Union[str, os.PathLike]) -> type:
     if isinstance(data, dict):
         if "abi" not in data:
             raise ValueError(
-                f"{path}: expected an ABI list or an artifact with an 'abi' key, got an object with keys {sorted(data)[:8]}"
+                f"{path}: expected an ABI list or an artifact with an 'abi' key, "
+                f"got an object with keys {sorted(data)[:8]}"
             )
         data = data["abi"]
         if isinstance(data, str):  # some tools store the ABI as a JSON string
             try:
                 data = json.loads(data)
             except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}: 'abi' is a string that is not valid JSON: {exc}") from None
+                raise ValueError(
+                    f"{path}: 'abi' is a string that is not valid JSON: {exc}"
+                ) from None
     if not isinstance(data, list):
         raise ValueError(
-            f"{path}: expected an ABI list or an artifact with an 'abi' key, got {type(data).__name__}"
+            f"{path}: expected an ABI list or an artifact with an 'abi' key, "
+            f"got {type(data).__name__}"
         )
     try:
         return get_abi(name, data)

@@ -28,8 +28,9 @@ Examples
 --------
 >>> c = Codec(["address", "uint256"], names=["to", "value"])
 >>> data = c.encode([b"\\x01" * 20, 10])
->>> c.decode(data)
-(b'\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01', 10)
+>>> to, value = c.decode(data)
+>>> to.hex(), value
+('0101010101010101010101010101010101010101', 10)
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ import eth_abi.exceptions
 import eth_abi.grammar
 from eth_abi.registry import registry as _eth_registry
 
-from verbs.utils import to_address
+from verbs.errors import DecodeError
+from verbs.primitives import to_address
 
 __all__ = [
     "AbiType",
@@ -63,10 +65,6 @@ __all__ = [
 MAX_FAST_WORDS = 1024
 
 _FAST_LEAVES = frozenset({"uint", "int", "address", "bool", "bytes"})
-
-
-class DecodeError(ValueError):
-    """Raised when bytes cannot be decoded as the expected ABI types."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -151,7 +149,7 @@ def _tuple_of(components: typing.Sequence[AbiType], names: typing.Sequence[str])
     )
 
 
-def _parse_dims(suffix: str, where: str) -> typing.List[int]:
+def _parse_dims(suffix: str, where: str) -> list[int]:
     """Parse an array suffix such as ``"[2][]"`` into ``[2, -1]``."""
     dims = []
     rest = suffix
@@ -268,7 +266,9 @@ def param_type(entry: typing.Mapping[str, typing.Any], where: str = "parameter")
     if type_str.startswith("tuple"):
         comps = entry.get("components")
         if not isinstance(comps, list):
-            raise ValueError(f"{where}: tuple parameter {entry.get('name', '')!r} has no 'components' list")
+            raise ValueError(
+                f"{where}: tuple parameter {entry.get('name', '')!r} has no 'components' list"
+            )
         base = _tuple_of(
             [
                 param_type(c, f"{where}.{c.get('name', i) if isinstance(c, dict) else i}")
@@ -385,7 +385,9 @@ def _prepare(node: AbiType, value: typing.Any, path: str) -> typing.Any:
     if kind == "bool":
         return _as_bool(value, label)
     if kind == "bytes":
-        return _as_bytes(value, label) if node.size == 0 else _check_bytes_n(value, label, node.size)
+        if node.size == 0:
+            return _as_bytes(value, label)
+        return _check_bytes_n(value, label, node.size)
     if kind == "string":
         if not isinstance(value, str):
             raise TypeError(f"{label}: expected a str, got {_describe(value)}")
@@ -393,7 +395,8 @@ def _prepare(node: AbiType, value: typing.Any, path: str) -> typing.Any:
     if kind == "tuple":
         value = _as_seq(value, label, len(node.components))
         return tuple(
-            _prepare(c, v, _child_path(path, node, i)) for i, (c, v) in enumerate(zip(node.components, value))
+            _prepare(c, v, _child_path(path, node, i))
+            for i, (c, v) in enumerate(zip(node.components, value))
         )
     if kind == "array":
         value = _as_seq(value, label, node.size)
@@ -429,8 +432,8 @@ class _Source:
     """Accumulates generated source lines and the constants they refer to."""
 
     def __init__(self) -> None:
-        self.lines: typing.List[str] = []
-        self.consts: typing.Dict[str, typing.Any] = {}
+        self.lines: list[str] = []
+        self.consts: dict[str, typing.Any] = {}
         self._n = 0
 
     def var(self) -> str:
@@ -446,14 +449,15 @@ class _Source:
         self.lines.append("    " * indent + line)
 
 
-def _gen_encode(src: _Source, node: AbiType, var: str, path: str) -> typing.List[str]:
+def _gen_encode(src: _Source, node: AbiType, var: str, path: str) -> list[str]:
     """Emit validation of ``var`` and return the expressions of its words."""
     label = src.const(_label("argument", path, node.type_str))
     kind = node.kind
     if kind == "uint":
         src.emit(f"if type({var}) is not int: {var} = _as_int({var}, {label})")
         src.emit(
-            f"if {var} < 0 or {var} >> {node.size}: raise _range_error({var}, {label}, 0, {(1 << node.size) - 1})"
+            f"if {var} < 0 or {var} >> {node.size}: "
+            f"raise _range_error({var}, {label}, 0, {(1 << node.size) - 1})"
         )
         return [f"{var}.to_bytes(32, 'big')"]
     if kind == "int":
@@ -462,24 +466,32 @@ def _gen_encode(src: _Source, node: AbiType, var: str, path: str) -> typing.List
         src.emit(f"if {var} < {lo} or {var} > {hi}: raise _range_error({var}, {label}, {lo}, {hi})")
         return [f"{var}.to_bytes(32, 'big', signed=True)"]
     if kind == "address":
-        src.emit(f"if type({var}) is not bytes or len({var}) != 20: {var} = _check_address({var}, {label})")
+        src.emit(
+            f"if type({var}) is not bytes or len({var}) != 20: "
+            f"{var} = _check_address({var}, {label})"
+        )
         return ["_Z12", var]
     if kind == "bool":
-        src.emit(f"{var} = _W1 if {var} is True else _W0 if {var} is False else _bool_word({var}, {label})")
+        src.emit(
+            f"{var} = _W1 if {var} is True else _W0 if {var} is False "
+            f"else _bool_word({var}, {label})"
+        )
         return [var]
     if kind == "bytes":
         src.emit(
-            f"if type({var}) is not bytes or len({var}) > {node.size}: {var} = _check_bytes_n({var}, {label}, {node.size})"
+            f"if type({var}) is not bytes or len({var}) > {node.size}: "
+            f"{var} = _check_bytes_n({var}, {label}, {node.size})"
         )
         return [f"{var}.ljust(32, b'\\x00')"]
     # tuple or fixed-size array: unpack and recurse
     n = len(node.components) if kind == "tuple" else node.size
     src.emit(
-        f"if type({var}) is not tuple and type({var}) is not list or len({var}) != {n}: _as_seq({var}, {label}, {n})"
+        f"if type({var}) is not tuple and type({var}) is not list or len({var}) != {n}: "
+        f"_as_seq({var}, {label}, {n})"
     )
     children = [src.var() for _ in range(n)]
     src.emit(f"{', '.join(children)}, = {var}")
-    parts: typing.List[str] = []
+    parts: list[str] = []
     for i, child in enumerate(children):
         comp = node.components[i] if kind == "tuple" else node.components[0]
         parts.extend(_gen_encode(src, comp, child, _child_path(path, node, i)))
@@ -513,12 +525,18 @@ def _gen_decode(src: _Source, node: AbiType, offset: int, path: str) -> str:
     if kind == "bool":
         var = src.var()
         src.emit(f"{var} = {word}")
-        src.emit(f"{var} = False if {var} == _W0 else True if {var} == _W1 else _bad_bool({label}, {var})")
+        src.emit(
+            f"{var} = False if {var} == _W0 else True if {var} == _W1 "
+            f"else _bad_bool({label}, {var})"
+        )
         return var
     if kind == "bytes":
         if node.size < 32:
             pad = src.const(bytes(32 - node.size))
-            src.emit(f"if data[{offset + node.size}:{offset + 32}] != {pad}: raise _dirty({label}, {word})")
+            src.emit(
+                f"if data[{offset + node.size}:{offset + 32}] != {pad}: "
+                f"raise _dirty({label}, {word})"
+            )
         return f"data[{offset}:{offset + node.size}]"
     n = len(node.components) if kind == "tuple" else node.size
     exprs = []
@@ -552,8 +570,8 @@ _GLOBALS = {
 }
 
 
-def _compile(src: _Source, name: str, extra: typing.Dict[str, typing.Any]) -> typing.Callable:
-    namespace: typing.Dict[str, typing.Any] = dict(_GLOBALS)
+def _compile(src: _Source, name: str, extra: dict[str, typing.Any]) -> typing.Callable:
+    namespace: dict[str, typing.Any] = dict(_GLOBALS)
     namespace.update(src.consts)
     namespace.update(extra)
     exec(compile("\n".join(src.lines), f"<verbs.codec {name}>", "exec"), namespace)
@@ -589,20 +607,21 @@ class Codec:
 
     def __init__(
         self,
-        types: typing.Sequence[typing.Union[str, AbiType]],
-        names: typing.Optional[typing.Sequence[str]] = None,
+        types: typing.Sequence[str | AbiType],
+        names: typing.Sequence[str] | None = None,
         prefix: bytes = b"",
     ) -> None:
         if isinstance(types, (str, bytes)):
             raise TypeError(f"types must be a list of ABI types, got {types!r}")
-        self.types: typing.Tuple[AbiType, ...] = tuple(
+        self.types: tuple[AbiType, ...] = tuple(
             t if isinstance(t, AbiType) else parse_type(t) for t in types
         )
         self.type_strs = [t.type_str for t in self.types]
         names = list(names or [])
         self._names = names
         self._paths = [
-            repr(names[i]) if i < len(names) and names[i] else str(i) for i in range(len(self.types))
+            repr(names[i]) if i < len(names) and names[i] else str(i)
+            for i in range(len(self.types))
         ]
         self.prefix = bytes(prefix)
         n_words = sum(t.words for t in self.types if not t.is_dynamic)
@@ -612,7 +631,7 @@ class Codec:
             self.encode = self._build_encoder()  # type: ignore[method-assign]
             self.decode = self._build_decoder()  # type: ignore[method-assign]
 
-    def __reduce__(self) -> typing.Tuple[typing.Any, ...]:
+    def __reduce__(self) -> tuple[typing.Any, ...]:
         # the generated functions are rebuilt, not pickled
         return (Codec, (self.types, self._names, self.prefix))
 
@@ -645,10 +664,12 @@ class Codec:
             parts.extend(_gen_encode(src, t, var, path))
         src.emit(f"return b''.join(({', '.join(parts)},))")
         return _compile(
-            src, "encode", {"_prefix": self.prefix, "_count_error": self._count_error, "_as_args": _as_args}
+            src,
+            "encode",
+            {"_prefix": self.prefix, "_count_error": self._count_error, "_as_args": _as_args},
         )
 
-    def _build_decoder(self) -> typing.Callable[[bytes], typing.Tuple[typing.Any, ...]]:
+    def _build_decoder(self) -> typing.Callable[[bytes], tuple[typing.Any, ...]]:
         src = _Source()
         src.emit("def decode(data):", 0)
         src.emit("if type(data) is not bytes: data = _as_data(data)")
@@ -691,9 +712,11 @@ class Codec:
         try:
             return self.prefix + eth_abi.encode(self.type_strs, values)
         except eth_abi.exceptions.EncodingError as exc:  # pragma: no cover - _prepare validated
-            raise ValueError(f"cannot encode arguments for ({','.join(self.type_strs)}): {exc}") from None
+            raise ValueError(
+                f"cannot encode arguments for ({','.join(self.type_strs)}): {exc}"
+            ) from None
 
-    def decode(self, data: bytes) -> typing.Tuple[typing.Any, ...]:
+    def decode(self, data: bytes) -> tuple[typing.Any, ...]:
         """Decode ``data`` (without any prefix).
 
         Parameters
@@ -715,7 +738,9 @@ class Codec:
         data = _as_data(data)
         try:
             raw = eth_abi.decode(self.type_strs, data)
-        except (eth_abi.exceptions.DecodingError, UnicodeDecodeError, OverflowError, ValueError) as exc:
+        except (
+            eth_abi.exceptions.DecodingError, UnicodeDecodeError, OverflowError, ValueError
+        ) as exc:
             raise DecodeError(
                 f"cannot decode ({','.join(self.type_strs)}) from {len(data)} bytes: {exc}"
             ) from None
@@ -735,7 +760,7 @@ def _as_data(data: typing.Any) -> bytes:
 
 
 @functools.lru_cache(maxsize=1024)
-def _cached_codec(types: typing.Tuple[str, ...]) -> Codec:
+def _cached_codec(types: tuple[str, ...]) -> Codec:
     return Codec(types)
 
 
@@ -757,7 +782,7 @@ def encode(types: typing.Sequence[str], args: typing.Sequence[typing.Any]) -> by
     return _cached_codec(tuple(types)).encode(args)
 
 
-def decode(types: typing.Sequence[str], data: bytes) -> typing.Tuple[typing.Any, ...]:
+def decode(types: typing.Sequence[str], data: bytes) -> tuple[typing.Any, ...]:
     """ABI-decode ``data`` as ``types`` (codecs are cached per signature).
 
     Parameters

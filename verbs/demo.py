@@ -27,7 +27,7 @@ FIRST_AGENT = 100
 SUPPLY = 10**19
 
 
-def load_erc20() -> typing.Tuple[typing.Any, bytes]:
+def load_erc20() -> tuple[typing.Any, bytes]:
     """The demo's ERC20 (``verbs/data/simple_erc20.json``): its ABI type and creation code."""
     text = resources.files("verbs").joinpath("data/simple_erc20.json").read_text()
     artifact = json.loads(text)
@@ -91,12 +91,16 @@ def holders_per_step(sample) -> np.ndarray:
     return (np.asarray(sample, dtype=object) > 0).sum(axis=1).astype(int)
 
 
-def main(argv: typing.Optional[typing.Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m verbs demo", description=__doc__.split("\n\n")[0])
+def main(argv: typing.Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m verbs demo", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--samples", type=int, default=10)
     parser.add_argument("--jobs", type=int, default=-1, help="worker processes (-1: every core)")
-    parser.add_argument("--plot", default="verbs-demo.png", help="where to write the plot ('' for none)")
+    parser.add_argument(
+        "--plot", default="verbs-demo.png", help="where to write the plot ('' for none)"
+    )
     args = parser.parse_args(argv)
 
     snapshot, token, abi, admin = prepare()
@@ -129,7 +133,8 @@ def main(argv: typing.Optional[typing.Sequence[str]] = None) -> int:
         print(
             f"activation_rate={group['params']['activation_rate']}: "
             f"holders at the end {final.mean():.1f} +- {final.std():.1f} of {N_AGENTS} "
-            f"(min {final.min() if len(final) else '-'}, max {final.max() if len(final) else '-'}), "
+            f"(min {final.min() if len(final) else '-'}, "
+            f"max {final.max() if len(final) else '-'}), "
             f"supply conserved: {conserved}, failed samples: {failed}"
         )
     if args.plot:

@@ -16,15 +16,21 @@ Address = bytes
 #: ``Function.transaction``:
 #: ``(sender, contract_address, encoded_args, checked, gas_priority_fee,
 #: nonce, value)``.
-Transaction = typing.Tuple[
+Transaction = tuple[
     bytes,
     bytes,
     bytes,
     bool,
-    typing.Optional[int],
-    typing.Optional[int],
-    typing.Optional[int],
+    int | None,
+    int | None,
+    int | None,
 ]
+
+#: One account of a :data:`Cache`: ``(address, (balance, nonce, code_hash, code))``.
+AccountEntry = tuple[bytes, tuple[bytes, int, bytes, bytes]]
+
+#: One storage value of a :data:`Cache`: ``(address, slot, value)``.
+StorageEntry = tuple[bytes, bytes, bytes]
 
 #: A fetch cache of a fork env:
 #: ``(timestamp, block_number, accounts, storage)`` with
@@ -32,23 +38,18 @@ Transaction = typing.Tuple[
 #: ``storage = [(address, slot, value), ...]``. Balances, slots and values are
 #: 32 bytes little-endian (revm's ``U256`` byte order); code is as revm stores
 #: it (deployed code followed by 33 zero bytes of padding).
-Cache = typing.Tuple[
-    int,
-    int,
-    typing.List[typing.Tuple[bytes, typing.Tuple[bytes, int, bytes, bytes]]],
-    typing.List[typing.Tuple[bytes, bytes, bytes]],
-]
+Cache = tuple[int, int, list[AccountEntry], list[StorageEntry]]
 
 #: A log as the original returns it: ``(contract_address, data)``. Our envs'
 #: logs also carry ``topics`` (as attributes ``.address``, ``.topics``,
 #: ``.data``) while still unpacking as this pair.
-Log = typing.Tuple[bytes, bytes]
+Log = tuple[bytes, bytes]
 
 #: A simulation event: ``(success, function_selector, logs, step, sequence)``.
-Event = typing.Tuple[bool, bytes, typing.List[Log], int, int]
+Event = tuple[bool, bytes, list[Log], int, int]
 
 #: Result of ``env.call``/``env.execute``: ``(output, logs, gas_used)``.
-ExecutionResult = typing.Tuple[typing.Optional[bytes], typing.List[Log], int]
+ExecutionResult = tuple[bytes | None, list[Log], int]
 
 
 @typing.runtime_checkable

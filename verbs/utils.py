@@ -1,17 +1,13 @@
-"""Addresses, hex, ABI encoding shortcuts, fetch caches, events and compilation.
+"""Helpers of the original verbs' ``verbs.utils``: addresses, hex, ABI encoding shortcuts,
+fetch caches, events and compilation.
 
-``to_address`` is the one function that turns user input into an address:
-the ABI codec and the simulation environments use it, so addresses are
-accepted in the same forms everywhere (20 bytes, or a hex string whose mixed
-case must match its EIP-55 checksum) and are always returned as 20 bytes.
+The address and hex functions are :mod:`verbs.primitives`' (re-exported here, where the
+original had them).
 """
 
 from __future__ import annotations
 
-import functools
 import json
-import numbers
-import operator
 import os
 import re
 import shutil
@@ -19,9 +15,16 @@ import subprocess
 import typing
 import warnings
 
-from Crypto.Hash import keccak as _keccak
-
-import verbs.types
+from verbs import abi, codec
+from verbs.primitives import (
+    ZERO_ADDRESS,
+    hex_to_bytes,
+    int_to_address,
+    keccak256,
+    to_address,
+    to_checksum_address,
+)
+from verbs.types import Cache
 
 __all__ = [
     "ZERO_ADDRESS",
@@ -41,170 +44,7 @@ __all__ = [
 ]
 
 
-def keccak256(data: bytes) -> bytes:
-    """Keccak-256 hash (Ethereum's, not NIST SHA3-256).
-
-    Parameters
-    ----------
-    data: bytes
-        Data to hash.
-
-    Returns
-    -------
-    bytes
-        32-byte digest.
-    """
-    return _keccak.new(digest_bits=256, data=bytes(data)).digest()
-
-
-def _checksum_hex(lower_hex: str) -> str:
-    digest = keccak256(lower_hex.encode("ascii")).hex()
-    return "".join(c.upper() if int(d, 16) >= 8 else c for c, d in zip(lower_hex, digest))
-
-
-def to_checksum_address(value: typing.Union[bytes, str]) -> str:
-    """EIP-55 checksummed hex form of an address.
-
-    Parameters
-    ----------
-    value: bytes or str
-        Address in any form :func:`to_address` accepts.
-
-    Returns
-    -------
-    str
-        ``0x``-prefixed, mixed-case hex.
-    """
-    return "0x" + _checksum_hex(to_address(value).hex())
-
-
-_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
-
-
-@functools.lru_cache(maxsize=8192)
-def _address_from_str(value: str, name: str) -> bytes:
-    digits = value[2:] if value[:2] in ("0x", "0X") else value
-    if len(digits) != 40 or not _HEX_DIGITS.issuperset(digits):
-        raise ValueError(f"{name}: expected 40 hex digits (20 bytes), got {value!r}")
-    lower = digits.lower()
-    if digits != lower and digits != digits.upper() and _checksum_hex(lower) != digits:
-        raise ValueError(
-            f"{name}: {value!r} fails its EIP-55 checksum (expected 0x{_checksum_hex(lower)}; "
-            "pass all lower-case hex to skip the check)"
-        )
-    return bytes.fromhex(lower)
-
-
-def to_address(value: typing.Any, name: str = "address") -> bytes:
-    """Normalise an address to 20 bytes.
-
-    Parameters
-    ----------
-    value: bytes or str
-        20 bytes (``bytes``, ``bytearray`` or ``memoryview``), or a hex string
-        of 40 digits with or without ``0x``. A mixed-case string must pass its
-        EIP-55 checksum; all lower-case or all upper-case strings are accepted.
-    name: str, optional
-        What the value is (an argument name), used in error messages.
-
-    Returns
-    -------
-    bytes
-        The 20-byte address.
-
-    Raises
-    ------
-    TypeError
-        If ``value`` is neither bytes nor a string.
-    ValueError
-        If ``value`` has the wrong length, is not hex or fails its checksum.
-
-    Examples
-    --------
-    >>> to_address("0x6B175474E89094C44Da98b954EedeAC495271d0F").hex()
-    '6b175474e89094c44da98b954eedeac495271d0f'
-    """
-    if type(value) is bytes:
-        if len(value) == 20:
-            return value
-        raise ValueError(f"{name}: expected 20 bytes, got {len(value)} bytes")
-    if isinstance(value, str):
-        return _address_from_str(value, name)
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        value = bytes(value)
-        if len(value) != 20:
-            raise ValueError(f"{name}: expected 20 bytes, got {len(value)} bytes")
-        return value
-    raise TypeError(
-        f"{name}: expected an address as 20 bytes or a hex string, got {type(value).__name__} {value!r:.80}"
-        + (" (use verbs.utils.int_to_address for integers)" if isinstance(value, numbers.Integral) else "")
-    )
-
-
-def hex_to_bytes(hex: typing.Union[str, bytes]) -> bytes:
-    """Convert a hex string to bytes.
-
-    Parameters
-    ----------
-    hex: str
-        Hex string (with or without ``0x`` prefix). Bytes are returned as
-        they are.
-
-    Returns
-    -------
-    bytes
-        Byte encoding of the hex string.
-
-    Raises
-    ------
-    TypeError
-        If ``hex`` is not a string or bytes.
-    ValueError
-        If ``hex`` is not valid hex (odd length or a non-hex character).
-    """
-    if isinstance(hex, (bytes, bytearray, memoryview)):
-        return bytes(hex)
-    if not isinstance(hex, str):
-        raise TypeError(f"expected a hex string, got {type(hex).__name__} {hex!r:.80}")
-    digits = hex[2:] if hex[:2] in ("0x", "0X") else hex
-    try:
-        return bytes.fromhex(digits)
-    except ValueError:
-        raise ValueError(f"not a valid hex string (odd length or non-hex character): {hex!r:.80}") from None
-
-
-def int_to_address(i: int) -> bytes:
-    """Convert an integer into address bytes.
-
-    Parameters
-    ----------
-    i: int
-        Integer in ``[0, 2**160)`` (Python or numpy integer).
-
-    Returns
-    -------
-    bytes
-        20-byte big-endian address.
-
-    Raises
-    ------
-    TypeError
-        If ``i`` is not an integer.
-    ValueError
-        If ``i`` is negative or does not fit in 20 bytes.
-    """
-    if isinstance(i, bool) or not isinstance(i, numbers.Integral):
-        raise TypeError(f"int_to_address: expected an int, got {type(i).__name__} {i!r:.80}")
-    i = operator.index(i)
-    if i < 0 or i >> 160:
-        raise ValueError(f"int_to_address: {i} does not fit in an address (0 <= i < 2**160)")
-    return i.to_bytes(20, "big")
-
-
-ZERO_ADDRESS = int_to_address(0)
-
-
-def encode_args(types: typing.List[str], args: typing.List[typing.Any]) -> bytes:
+def encode_args(types: list[str], args: list[typing.Any]) -> bytes:
     """ABI encode arguments.
 
     Parameters
@@ -219,12 +59,10 @@ def encode_args(types: typing.List[str], args: typing.List[typing.Any]) -> bytes
     bytes
         ABI encoded arguments.
     """
-    from verbs import codec
-
     return codec.encode(types, args)
 
 
-def encode_function_args(f_abi: typing.Dict, types: typing.List[str], args: typing.List[typing.Any]) -> bytes:
+def encode_function_args(f_abi: dict, types: list[str], args: list[typing.Any]) -> bytes:
     """Encode function arguments and prepend the function selector.
 
     Parameters
@@ -241,8 +79,6 @@ def encode_function_args(f_abi: typing.Dict, types: typing.List[str], args: typi
     bytes
         ABI encoded selector and arguments.
     """
-    from verbs import abi, codec
-
     return abi.Function(f_abi).selector + codec.encode(types, args)
 
 
@@ -260,7 +96,7 @@ def _cache_hex(value: typing.Any, where: str) -> bytes:
         raise ValueError(f"cache JSON: {where} is not valid hex: {value!r:.80}") from None
 
 
-def cache_to_json(cache: verbs.types.Cache) -> typing.List:
+def cache_to_json(cache: Cache) -> list:
     """Convert a request cache to a JSON compatible data structure.
 
     Converts a cache of data requests from a fork env (from its
@@ -269,7 +105,7 @@ def cache_to_json(cache: verbs.types.Cache) -> typing.List:
 
     Parameters
     ----------
-    cache: verbs.types.Cache
+    cache: Cache
         ``(timestamp, block_number, accounts, storage)`` with
         ``accounts = [(address, (balance, nonce, code_hash, code)), ...]`` and
         ``storage = [(address, slot, value), ...]``, all as bytes except the
@@ -292,7 +128,7 @@ def cache_to_json(cache: verbs.types.Cache) -> typing.List:
     return [int(timestamp), int(block_number), accounts_json, storage_json]
 
 
-def cache_from_json(cache_json: typing.Any) -> verbs.types.Cache:
+def cache_from_json(cache_json: typing.Any) -> Cache:
     """Convert cache JSON data into the env's cache format.
 
     Parameters
@@ -303,7 +139,7 @@ def cache_from_json(cache_json: typing.Any) -> verbs.types.Cache:
 
     Returns
     -------
-    verbs.types.Cache
+    Cache
         The cache, with hex strings turned into bytes.
 
     Raises
@@ -328,7 +164,8 @@ def cache_from_json(cache_json: typing.Any) -> verbs.types.Cache:
             address, (balance, nonce, code_hash, code) = entry
         except (TypeError, ValueError):
             raise ValueError(
-                f"cache JSON: account {i} must be [address, [balance, nonce, code_hash, code]], got {entry!r:.120}"
+                f"cache JSON: account {i} must be [address, [balance, nonce, code_hash, code]], "
+                f"got {entry!r:.120}"
             ) from None
         if isinstance(nonce, bool) or not isinstance(nonce, int):
             raise ValueError(f"cache JSON: account {i} nonce must be an int, got {nonce!r:.80}")
@@ -353,7 +190,7 @@ def cache_from_json(cache_json: typing.Any) -> verbs.types.Cache:
     return (timestamp, block_number, accounts, storage)
 
 
-def cache_from_file(cache_file: typing.Union[str, os.PathLike]) -> verbs.types.Cache:
+def cache_from_file(cache_file: str | os.PathLike) -> Cache:
     """Load a cache from a JSON file.
 
     Parameters
@@ -364,10 +201,10 @@ def cache_from_file(cache_file: typing.Union[str, os.PathLike]) -> verbs.types.C
 
     Returns
     -------
-    verbs.types.Cache
+    Cache
         The cache in the env's format.
     """
-    with open(cache_file, "r") as f:
+    with open(cache_file) as f:
         try:
             cache_json = json.load(f)
         except json.JSONDecodeError as exc:
@@ -378,12 +215,12 @@ def cache_from_file(cache_file: typing.Union[str, os.PathLike]) -> verbs.types.C
         raise ValueError(f"{os.fspath(cache_file)}: {exc}") from None
 
 
-def cache_to_file(cache: verbs.types.Cache, cache_file: typing.Union[str, os.PathLike]) -> None:
+def cache_to_file(cache: Cache, cache_file: str | os.PathLike) -> None:
     """Write a cache to a JSON file readable by :func:`cache_from_file`.
 
     Parameters
     ----------
-    cache: verbs.types.Cache
+    cache: Cache
         The cache.
     cache_file: str
         Destination path.
@@ -421,7 +258,9 @@ def events_to_dataframe(events: typing.Iterable[typing.Sequence]) -> typing.Any:
     try:
         import pandas as pd
     except ImportError:
-        raise ImportError("verbs.utils.events_to_dataframe needs pandas: pip install pandas") from None
+        raise ImportError(
+            "verbs.utils.events_to_dataframe needs pandas: pip install pandas"
+        ) from None
     columns = ["success", "selector", "step", "sequence"]
     return pd.DataFrame.from_records([(x[0], x[1], x[3], x[4]) for x in events], columns=columns)
 
@@ -431,7 +270,7 @@ def events_to_dataframe(events: typing.Iterable[typing.Sequence]) -> typing.Any:
 # ---------------------------------------------------------------------------
 
 
-def _find_compiler() -> typing.Optional[typing.List[str]]:
+def _find_compiler() -> list[str] | None:
     """Command of a Solidity compiler: ``solc``, ``solcjs``, or solc-js through npx.
 
     npx is asked not to install anything (``npx --no -p solc solcjs``): it finds
@@ -460,15 +299,15 @@ def _find_compiler() -> typing.Optional[typing.List[str]]:
     return None
 
 
-def _compiler_version(cmd: typing.List[str]) -> str:
+def _compiler_version(cmd: list[str]) -> str:
     out = subprocess.run(cmd + ["--version"], capture_output=True, text=True, timeout=120).stdout
     match = re.search(r"(\d+\.\d+\.\d+)", out)
     return match.group(1) if match else out.strip()
 
 
 def process_contract(
-    contract_path: str, solc_version: typing.Optional[str] = None
-) -> typing.List[typing.Dict]:
+    contract_path: str, solc_version: str | None = None
+) -> list[dict]:
     """Compile a Solidity file and return its contracts' ABIs and bytecode.
 
     Uses ``solc`` on PATH, else solc-js (``solcjs`` on PATH or ``npx
@@ -542,5 +381,6 @@ def process_contract(
         raise RuntimeError(f"compiling {contract_path} failed:\n{messages}")
     contracts = output.get("contracts", {}).get(source_name, {})
     return [
-        dict(name=name, abi=c["abi"], bin=c["evm"]["bytecode"]["object"]) for name, c in contracts.items()
+        dict(name=name, abi=c["abi"], bin=c["evm"]["bytecode"]["object"])
+        for name, c in contracts.items()
     ]

@@ -8,7 +8,9 @@ from verbs import abi, envs, utils
 INITIAL_VALUE = 101
 
 
-@pytest.fixture(params=[envs.EmptyEnvRandom, envs.EmptyEnvGasPriority], ids=["random", "gas_priority"])
+@pytest.fixture(
+    params=[envs.EmptyEnvRandom, envs.EmptyEnvGasPriority], ids=["random", "gas_priority"]
+)
 def env(request):
     return request.param(31415)
 

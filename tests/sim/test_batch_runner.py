@@ -10,7 +10,6 @@ from verbs import utils
 from verbs.sim.batch_runner import BatchError, SampleError, batch_run, to_dataframe
 
 
-
 @pytest.fixture(scope="module")
 def token_snapshot(erc20_example, token_agent):
     token_abi, bytecode = erc20_example
@@ -31,7 +30,8 @@ def run(token_snapshot, **kw):
     snapshot, token, token_abi, admin, agent_type = token_snapshot
     return batch_run(sim_func, n_steps=5, n_samples=3,
                      parameters_samples=[dict(n_agents=3), dict(n_agents=5)],
-                     snapshot=snapshot, token=token, token_abi=token_abi, admin=admin, agent_type=agent_type,
+                     snapshot=snapshot, token=token, token_abi=token_abi, admin=admin,
+                     agent_type=agent_type,
                      show_progress=False, **kw)
 
 
@@ -89,7 +89,7 @@ def test_dead_worker_fails_only_its_sample():
 
 
 def test_to_dataframe(token_snapshot):
-    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pandas")
     df = to_dataframe(run(token_snapshot, n_jobs=1))
     assert set(df.columns) >= {"n_agents", "sample", "step", "agent", "value"}
     assert len(df) == 3 * 5 * 3 + 3 * 5 * 5

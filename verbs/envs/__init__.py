@@ -2,13 +2,14 @@
 
 ``EmptyEnv`` is ``EmptyEnvRandom`` and ``ForkEnv`` is ``ForkEnvRandom``.
 """
+from __future__ import annotations
+
 from verbs.envs.base import BaseEnv
-from verbs.envs.cache import CacheMissError
 from verbs.envs.empty import EmptyEnvGasPriority, EmptyEnvRandom
-from verbs.envs.errors import RevertError
 from verbs.envs.events import Event, Log
 from verbs.envs.fork import ForkEnvGasPriority, ForkEnvRandom
 from verbs.envs.snapshot import Snapshot
+from verbs.errors import CacheMissError, RevertError
 
 EmptyEnv = EmptyEnvRandom
 ForkEnv = ForkEnvRandom

@@ -9,13 +9,15 @@ import typing
 import numpy as np
 
 from verbs._evm.evm import EVM
-from verbs._evm.tx import InvalidTransaction, Tx
 from verbs._evm.hardforks import schedule
-from verbs.envs.errors import RevertError
+from verbs._evm.tx import InvalidTransaction, Tx
+from verbs.abi import decode_revert
+from verbs.envs.cache import CacheBackend
 from verbs.envs.events import Event, Log
 from verbs.envs.snapshot import Snapshot
+from verbs.errors import RevertError
+from verbs.primitives import to_address
 from verbs.types import Transaction
-from verbs.utils import to_address
 
 #: Seconds between simulated blocks (as the original verbs).
 BLOCK_INTERVAL = 15
@@ -28,10 +30,10 @@ ZERO_ADDRESS_BALANCE = 10_000 * 10**18
 _tuple_new = tuple.__new__
 
 #: What ``submit_transactions`` takes: the original's 7-tuples or the 4-tuples its docstring shows.
-TransactionLike = typing.Union[typing.Tuple[bytes, bytes, bytes, bool], Transaction]
+TransactionLike = tuple[bytes, bytes, bytes, bool] | Transaction
 
 
-def _invalid(exc: "InvalidTransaction", what: str) -> RevertError:
+def _invalid(exc: InvalidTransaction, what: str) -> RevertError:
     """The RevertError for a transaction the EVM rejected as invalid."""
     return RevertError(f"{what}: invalid transaction ({exc.kind}): {exc}",
                        halt="invalid_transaction")
@@ -44,8 +46,8 @@ class PendingTransaction(typing.NamedTuple):
     to: bytes
     data: bytes
     checked: bool
-    gas_priority_fee: typing.Optional[int]
-    nonce: typing.Optional[int]
+    gas_priority_fee: int | None
+    nonce: int | None
     value: int
 
 
@@ -55,7 +57,7 @@ def _as_bytes(value, name: str) -> bytes:
     raise TypeError(f"{name} must be bytes, got {type(value).__name__}")
 
 
-def _as_uint(value, name: str, allow_none: bool = False) -> typing.Optional[int]:
+def _as_uint(value, name: str, allow_none: bool = False) -> int | None:
     if value is None and allow_none:
         return None
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
@@ -96,7 +98,7 @@ class BaseEnv:
     def __init__(
         self,
         seed: int,
-        snapshot: typing.Optional[Snapshot] = None,
+        snapshot: Snapshot | None = None,
         cache=None,
         *,
         fork: str = "Osaka",
@@ -116,15 +118,15 @@ class BaseEnv:
         self._block_interval = int(_as_uint(block_interval, "block_interval"))
         self._real_fees = bool(real_fees)
         self._tx_gas_cap = schedule(fork)["tx_gas_cap"]  # 0: no cap in this fork
-        self._queue: typing.List[PendingTransaction] = []
+        self._queue: list[PendingTransaction] = []
         # Events are recorded compactly, as plain tuples of bytes and ints (which the garbage
         # collector stops tracking): (success, selector, ((address, topics, data), ...), step,
         # sequence).  Event and Log objects are built when read, once (a long history of
         # container objects made every full collection slow).
-        self._last_raw: typing.List[tuple] = []
-        self._last_events: typing.Optional[typing.List[Event]] = None  # built from _last_raw
-        self._history_raw: typing.List[tuple] = []
-        self._event_history: typing.List[Event] = []  # built from a prefix of _history_raw
+        self._last_raw: list[tuple] = []
+        self._last_events: list[Event] | None = None  # built from _last_raw
+        self._history_raw: list[tuple] = []
+        self._event_history: list[Event] = []  # built from a prefix of _history_raw
         self._step = 0
         self._fork = fork
         self._cache_backend = None
@@ -133,8 +135,6 @@ class BaseEnv:
 
         backend = _backend
         if cache is not None:
-            from verbs.envs.cache import CacheBackend
-
             self._cache_backend = CacheBackend(cache, strict=strict_cache)
             backend = self._cache_backend
 
@@ -207,7 +207,7 @@ class BaseEnv:
         return self._evm.get_balance(to_address(address, "address"))
 
     # ------------------------------------------------------------------ direct execution
-    def _fees(self, priority_fee: typing.Optional[int] = None):
+    def _fees(self, priority_fee: int | None = None):
         """(gas_limit, gas_price, max_fee_per_gas, max_priority_fee_per_gas) of an env
         transaction: all the gas it may want at price 0, or with real fees the block's gas
         limit, capped at 30M and at the fork's per-transaction cap (EIP-7825 from Osaka), at
@@ -220,17 +220,17 @@ class BaseEnv:
             return limit, None, self._evm.base_fee + tip, tip
         return SIM_GAS_LIMIT, 0, None, None
 
-    def _tx(self, sender: bytes, to: typing.Optional[bytes], data: bytes, value: int,
-            nonce: typing.Optional[int] = None, priority_fee: typing.Optional[int] = None):
+    def _tx(self, sender: bytes, to: bytes | None, data: bytes, value: int,
+            nonce: int | None = None, priority_fee: int | None = None):
         gas_limit, gas_price, max_fee, tip = self._fees(priority_fee)
         return Tx(
             sender, to=to, data=data, value=value, nonce=nonce, gas_limit=gas_limit,
             gas_price=gas_price, max_fee_per_gas=max_fee, max_priority_fee_per_gas=tip,
         )
 
-    def _transact(self, sender: bytes, to: typing.Optional[bytes], data: bytes, value: int,
-                  commit: bool, nonce: typing.Optional[int] = None,
-                  priority_fee: typing.Optional[int] = None):
+    def _transact(self, sender: bytes, to: bytes | None, data: bytes, value: int,
+                  commit: bool, nonce: int | None = None,
+                  priority_fee: int | None = None):
         """``evm.transact(self._tx(...), commit)`` without building the Tx."""
         if self._real_fees:
             gas_limit, gas_price, max_fee, tip = self._fees(priority_fee)
@@ -245,7 +245,7 @@ class BaseEnv:
             raise _invalid(exc, what) from exc
 
     @staticmethod
-    def _logs(result) -> typing.List[Log]:
+    def _logs(result) -> list[Log]:
         logs = result.logs
         if not logs:
             return []
@@ -258,8 +258,6 @@ class BaseEnv:
 
     @staticmethod
     def _failure(result, what: str) -> RevertError:
-        from verbs.abi import decode_revert
-
         data = bytes(result.output) if result.halt == "revert" else b""
         reason = decode_revert(data) if data else None
         if result.halt == "revert":
@@ -356,9 +354,9 @@ class BaseEnv:
         transact_to,
         encoded_args: bytes,
         checked: bool,
-        gas_priority_fee: typing.Optional[int] = None,
-        nonce: typing.Optional[int] = None,
-        value: typing.Optional[int] = None,
+        gas_priority_fee: int | None = None,
+        nonce: int | None = None,
+        value: int | None = None,
     ) -> None:
         """Queue a transaction for the next block.
 
@@ -444,7 +442,7 @@ class BaseEnv:
         self._last_events = None
         queue, self._queue = self._queue, []
         ordered = type(self)._order(self._rng, queue)
-        failures: typing.List[RevertError] = []
+        failures: list[RevertError] = []
         step = self._step
         transact = self._transact
         for sequence, ptx in enumerate(ordered):
@@ -477,13 +475,13 @@ class BaseEnv:
             first = failures[0]
             message = first.args[0]
             if len(failures) > 1:
-                message += f" (and {len(failures) - 1} more failed checked transactions: " + "; ".join(
-                    f.args[0] for f in failures[1:]) + ")"
+                message += (f" (and {len(failures) - 1} more failed checked transactions: "
+                            + "; ".join(f.args[0] for f in failures[1:]) + ")")
             raise RevertError(message, data=first.data, reason=first.reason,
                               halt=first.halt, failures=failures)
 
     @staticmethod
-    def _events(raw) -> typing.List[Event]:
+    def _events(raw) -> list[Event]:
         """Event records (with Log objects) from compact ones."""
         out = []
         for success, selector, logs, step, sequence in raw:
@@ -498,13 +496,13 @@ class BaseEnv:
             out.append(_tuple_new(Event, (success, selector, built, step, sequence)))
         return out
 
-    def get_last_events(self) -> typing.List[Event]:
+    def get_last_events(self) -> list[Event]:
         """The events of the last processed block."""
         if self._last_events is None:
             self._last_events = self._events(self._last_raw)
         return list(self._last_events)
 
-    def get_event_history(self) -> typing.List[Event]:
+    def get_event_history(self) -> list[Event]:
         """The events of every block before the last one (as the original: the last block's
         events join the history when the next block is processed)."""
         built = len(self._event_history)

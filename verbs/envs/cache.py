@@ -9,14 +9,9 @@ EVM and answers the reads the cache cannot answer as empty, as the original, but
 """
 from __future__ import annotations
 
-import typing
-
-from verbs.fork.cache import keccak256 as _keccak256
-from verbs.fork.cache import strip_code_padding
-
-
-class CacheMissError(LookupError):
-    """A read that the cache of a ``cache=`` environment cannot answer (strict mode)."""
+from verbs.errors import CacheMissError
+from verbs.primitives import simulated_block_hash, to_address
+from verbs.remote.cache import strip_code_padding
 
 
 def _le_int(value, what: str) -> int:
@@ -27,15 +22,9 @@ def _le_int(value, what: str) -> int:
     return int.from_bytes(value, "little")
 
 
-def _address(value, what: str) -> bytes:
-    if not isinstance(value, (bytes, bytearray)) or len(value) != 20:
-        raise ValueError(f"cache: {what} must be a 20-byte address, got {value!r:.80}")
-    return bytes(value)
-
-
-def unpad_code(code: typing.Optional[bytes], code_hash: bytes, address: bytes) -> bytes:
+def unpad_code(code: bytes | None, code_hash: bytes, address: bytes) -> bytes:
     """The deployed code of a cache entry, without revm's padding, checked against its hash
-    (the format rules live in :mod:`verbs.fork.cache`).
+    (the format rules live in :mod:`verbs.remote.cache`).
 
     Raises
     ------
@@ -72,14 +61,14 @@ class CacheBackend:
         self.timestamp = int(timestamp)
         self.block_number = int(block_number)
         self.strict = bool(strict)
-        self.accounts: typing.Dict[bytes, typing.Tuple[int, int, bytes]] = {}
-        self.slots: typing.Dict[bytes, typing.Dict[int, int]] = {}
+        self.accounts: dict[bytes, tuple[int, int, bytes]] = {}
+        self.slots: dict[bytes, dict[int, int]] = {}
         for entry in accounts:
             try:
                 address, (balance, nonce, code_hash, code) = entry
             except (TypeError, ValueError):
                 raise ValueError(f"cache: malformed account entry {entry!r:.120}") from None
-            address = _address(address, "account address")
+            address = to_address(address, "cache: account address")
             self.accounts[address] = (
                 _le_int(balance, "balance"),
                 int(nonce),
@@ -90,11 +79,11 @@ class CacheBackend:
                 address, slot, value = entry
             except (TypeError, ValueError):
                 raise ValueError(f"cache: malformed storage entry {entry!r:.120}") from None
-            address = _address(address, "storage address")
+            address = to_address(address, "cache: storage address")
             self.slots.setdefault(address, {})[_le_int(slot, "slot")] = _le_int(value, "value")
         self._loading = False
-        self._missed_accounts: typing.List[bytes] = []
-        self._missed_slots: typing.List[typing.Tuple[bytes, int]] = []
+        self._missed_accounts: list[bytes] = []
+        self._missed_slots: list[tuple[bytes, int]] = []
 
     def load_into(self, evm) -> None:
         """Write every cached account and slot into ``evm``'s state.
@@ -136,7 +125,7 @@ class CacheBackend:
 
     def block_hash(self, number: int) -> bytes:
         """Block hashes are not cached: the empty backend's convention."""
-        return _keccak256(str(number).encode())
+        return simulated_block_hash(number)
 
     def misses(self) -> dict:
         """The accounts and slots read that the cache could not answer, in order."""

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from verbs.envs.base import ZERO_ADDRESS_BALANCE, BaseEnv
-from verbs.envs.validators import order_gas_priority, order_random
+from verbs.envs.ordering import order_gas_priority, order_random
 
 _ZERO = b"\x00" * 20
 
@@ -36,6 +36,6 @@ class EmptyEnvRandom(_EmptyEnv):
 
 class EmptyEnvGasPriority(_EmptyEnv):
     """An in-memory EVM whose blocks are ordered by gas priority (see
-    :func:`verbs.envs.validators.order_gas_priority`); parameters as :class:`EmptyEnvRandom`."""
+    :func:`verbs.envs.ordering.order_gas_priority`); parameters as :class:`EmptyEnvRandom`."""
 
     _order = staticmethod(order_gas_priority)

@@ -20,7 +20,7 @@ class Log(tuple):
         The non-indexed event data.
     """
 
-    def __new__(cls, address: bytes, topics: typing.Sequence[bytes], data: bytes) -> "Log":
+    def __new__(cls, address: bytes, topics: typing.Sequence[bytes], data: bytes) -> Log:
         self = super().__new__(cls, (address, data))
         self.topics = tuple(topics)
         return self
@@ -37,7 +37,8 @@ class Log(tuple):
         return (Log, (self[0], self.topics, self[1]))
 
     def __repr__(self) -> str:
-        return f"Log(address=0x{self[0].hex()}, topics={len(self.topics)}, data={len(self[1])} bytes)"
+        return (f"Log(address=0x{self[0].hex()}, topics={len(self.topics)}, "
+                f"data={len(self[1])} bytes)")
 
 
 class Event(typing.NamedTuple):
@@ -49,6 +50,6 @@ class Event(typing.NamedTuple):
 
     success: bool
     selector: bytes
-    logs: typing.List[Log]
+    logs: list[Log]
     step: int
     sequence: int

@@ -1,7 +1,7 @@
 """Environments forked from a live chain, fetching state lazily over JSON-RPC.
 
 A fork env is an :class:`~verbs.envs.base.BaseEnv` whose EVM state asks a
-:class:`verbs.fork.RPCBackend` for every account and storage slot it has never seen: the
+:class:`verbs.remote.RPCBackend` for every account and storage slot it has never seen: the
 backend answers from memory, from its disk cache of the pinned block, or from the node (one
 JSON-RPC batch per miss), and records what it served, so that :meth:`_ForkEnv.export_cache`
 gives the original verbs' ``Cache`` value and ``EmptyEnv*(seed, cache=c)`` replays the same
@@ -45,22 +45,16 @@ import warnings
 import weakref
 
 from verbs.envs.base import SIM_GAS_LIMIT, BaseEnv
-from verbs.envs.validators import order_gas_priority, order_random
-
-if typing.TYPE_CHECKING:  # pragma: no cover
-    from verbs.fork import RPCBackend
-    from verbs.fork.cache import Cache
+from verbs.envs.ordering import order_gas_priority, order_random
+from verbs.errors import CacheWarning, RPCError
+from verbs.primitives import simulated_block_hash
+from verbs.remote import RPCBackend
+from verbs.types import Cache
 
 #: Most transactions whose access lists are asked for in one block (one batch).
 PREFETCH_MAX_TXS = 64
 
-_ForkTx = typing.Tuple[bytes, typing.Optional[bytes], bytes, int]
-
-
-def _empty_block_hash(number: int) -> bytes:
-    from verbs.fork.cache import keccak256
-
-    return keccak256(str(int(number)).encode())
+_ForkTx = tuple[bytes, bytes | None, bytes, int]
 
 
 class _SimulationBackend:
@@ -73,7 +67,7 @@ class _SimulationBackend:
 
     __slots__ = ("rpc_backend", "basic", "storage", "_pinned")
 
-    def __init__(self, rpc_backend: "RPCBackend"):
+    def __init__(self, rpc_backend: RPCBackend):
         self.rpc_backend = rpc_backend
         self.basic = rpc_backend.basic
         self.storage = rpc_backend.storage
@@ -83,79 +77,47 @@ class _SimulationBackend:
         """The hash of block ``number``: the node's up to the pinned block, else
         ``keccak256(str(number))`` (a simulated block)."""
         if number > self._pinned:
-            return _empty_block_hash(number)
+            return simulated_block_hash(number)
         return self.rpc_backend.block_hash(number)
 
 
-def _flush_quietly(ref: "weakref.ReferenceType") -> None:
+def _flush_quietly(ref: weakref.ReferenceType) -> None:
     backend = ref()
     if backend is None:  # collected: its own finalizer saved it
         return
     try:
         backend.flush()
     except Exception as exc:  # never fail a process exit over a cache
-        from verbs.fork.disk import CacheWarning
-
-        warnings.warn(f"could not save the fork cache: {exc}", CacheWarning)
+        warnings.warn(f"could not save the fork cache: {exc}", CacheWarning, stacklevel=2)
 
 
-def _flush_at_exit(backend: "RPCBackend") -> None:
+def _flush_at_exit(backend: RPCBackend) -> None:
     """Flush ``backend`` when this process's multiprocessing exit handlers run (also in a
     worker that ends with ``os._exit``)."""
     _mp_util.Finalize(backend, _flush_quietly, args=(weakref.ref(backend),), exitpriority=10)
 
 
-def _register_exit_flush(backend: "RPCBackend") -> None:
+def _register_exit_flush(backend: RPCBackend) -> None:
     """:func:`_flush_at_exit` here and in every multiprocessing child that inherits
     ``backend`` (a child starts with no finalizer of its parent's)."""
     _flush_at_exit(backend)
     _mp_util.register_after_fork(backend, _flush_at_exit)
 
 
-def _known_to_backend(backend: "RPCBackend", address: bytes) -> bool:
-    """Whether the backend can serve ``address`` without the node (memory or disk cache)."""
-    known = getattr(backend, "is_cached", None)
-    if known is not None:
-        return bool(known(address))
-    known = getattr(backend, "_known_account", None)
-    return bool(known(address)) if known is not None else False
-
-
-def _access_list(result) -> typing.List[typing.Tuple[bytes, typing.List[int]]]:
-    """The ``accessList`` of an ``eth_createAccessList`` answer (``[]`` if malformed)."""
-    from verbs.fork import RPCError, codec
-
-    out = []
-    if not isinstance(result, dict) or not isinstance(result.get("accessList"), list):
-        return out
-    for item in result["accessList"]:
-        try:
-            address = codec.parse_data(item.get("address"), "address", 20,
-                                       "eth_createAccessList", None)
-            keys = [codec.parse_word(k, "storage key", "eth_createAccessList", None)
-                    for k in item.get("storageKeys", [])]
-        except (RPCError, AttributeError):  # a hint only: skip what cannot be read
-            continue
-        out.append((address, keys))
-    return out
-
-
 class _ForkEnv(BaseEnv):
     def __init__(
         self,
-        node_url: typing.Optional[str],
+        node_url: str | None,
         seed: int,
-        block_number: typing.Optional[int] = None,
+        block_number: int | None = None,
         *,
         cache_dir=None,
-        chain_id: typing.Optional[int] = None,
-        trust_disk_cache: typing.Optional[bool] = None,
+        chain_id: int | None = None,
+        trust_disk_cache: bool | None = None,
         prefetch: bool = True,
-        rpc_options: typing.Optional[typing.Dict[str, typing.Any]] = None,
+        rpc_options: dict[str, typing.Any] | None = None,
         **options,
     ):
-        from verbs.fork import RPCBackend
-
         for name in ("snapshot", "cache"):
             if options.get(name) is not None:
                 raise TypeError(
@@ -165,8 +127,8 @@ class _ForkEnv(BaseEnv):
                              trust_disk_cache=trust_disk_cache, **(rpc_options or {}))
         self._rpc = backend
         self._prefetch_enabled = bool(prefetch)
-        self._prefetched_targets: typing.Set[bytes] = set()
-        self._prefetched_pairs: typing.Set[typing.Tuple[bytes, bytes]] = set()
+        self._prefetched_targets: set[bytes] = set()
+        self._prefetched_pairs: set[tuple[bytes, bytes]] = set()
         block = backend.block_env
         super().__init__(seed, _backend=_SimulationBackend(backend), _chain_id=block.chain_id,
                          **options)
@@ -179,8 +141,8 @@ class _ForkEnv(BaseEnv):
 
     # ------------------------------------------------------------------ properties
     @property
-    def backend(self) -> "RPCBackend":
-        """The :class:`verbs.fork.RPCBackend` that fetches state (its ``stats`` count
+    def backend(self) -> RPCBackend:
+        """The :class:`verbs.remote.RPCBackend` that fetches state (its ``stats`` count
         requests and round trips; ``flush()`` saves the disk cache)."""
         return self._rpc
 
@@ -195,7 +157,7 @@ class _ForkEnv(BaseEnv):
         return self._rpc.block_number
 
     # ------------------------------------------------------------------ caches
-    def export_cache(self) -> "Cache":
+    def export_cache(self) -> Cache:
         """Everything fetched so far, as the original's ``Cache`` value.
 
         ``EmptyEnv*(seed, cache=c)`` then runs the same simulation offline. The cache's shape
@@ -216,7 +178,7 @@ class _ForkEnv(BaseEnv):
 
     def flush(self):
         """Save what was fetched from the node to the disk cache now (see
-        :meth:`verbs.fork.RPCBackend.flush`; also done at exit, in worker processes too).
+        :meth:`verbs.remote.RPCBackend.flush`; also done at exit, in worker processes too).
 
         Returns
         -------
@@ -230,28 +192,19 @@ class _ForkEnv(BaseEnv):
         """Ask the node for the access lists of ``txs`` (one batch, at the pinned block), then
         fetch every account and slot they name that the backend lacks (one more batch)."""
         backend = self._rpc
-        from verbs.fork import RPCError, codec
-
-        block = ({"blockHash": codec.data(backend.block_env.hash)} if backend.pin_by_hash
-                 else codec.quantity(backend.block_number))
-        calls = []
-        for sender, to, data, value in txs:
-            calls.append(("eth_createAccessList", [{
-                "from": codec.address(sender), "to": codec.address(to),
-                "data": codec.data(data), "value": codec.quantity(value)}, block]))
         try:
-            results = backend.rpc.batch(calls, allow_errors=True)
+            access_lists = backend.access_lists(txs)
         except RPCError:
-            results = []  # the node cannot help: the transactions fetch what they read
-        accounts: typing.Dict[bytes, None] = {}
-        slots: typing.Dict[typing.Tuple[bytes, int], None] = {}
+            access_lists = []  # the node cannot help: the transactions fetch what they read
+        accounts: dict[bytes, None] = {}
+        slots: dict[tuple[bytes, int], None] = {}
         for sender, to, _, _ in txs:
             accounts[sender] = None
             accounts[to] = None
         if self._real_fees:
             accounts[backend.block_env.coinbase] = None  # paid the priority fees
-        for result in results:  # a failed one (a revert on the node) is an RPCError: no list
-            for address, keys in _access_list(result):
+        for access_list in access_lists:
+            for address, keys in access_list:
                 accounts[address] = None
                 for key in keys:
                     slots[(address, key)] = None
@@ -267,7 +220,7 @@ class _ForkEnv(BaseEnv):
         if self._prefetch_enabled and to is not None and to not in self._prefetched_targets:
             self._prefetched_targets.add(to)
             self._prefetched_pairs.add((tx.sender, to))
-            if not _known_to_backend(self._rpc, to):
+            if not self._rpc.is_cached(to):
                 self._prefetch([(tx.sender, to, tx.data, tx.value)])
         return super()._run(tx, commit, what)
 
@@ -302,7 +255,7 @@ _PARAMETERS_DOC = """
     ----------
     node_url : str or None
         JSON-RPC endpoint (``http(s)://``); ``None`` takes the ``ETH_RPC_URL`` environment
-        variable (neither: :class:`verbs.fork.ForkConfigError`, a ``ValueError``).
+        variable (neither: :class:`verbs.remote.RemoteConfigError`, a ``ValueError``).
     seed : int
         Seed of the env's random generator.
     block_number : int, optional
@@ -315,13 +268,13 @@ _PARAMETERS_DOC = """
         cache without any request.
     trust_disk_cache : bool, optional
         Use a disk cache hit at creation without asking the node for the block header
-        (``None``: trusted except for development chains, see :class:`verbs.fork.RPCBackend`).
+        (``None``: trusted except for development chains, see :class:`verbs.remote.RPCBackend`).
     prefetch : bool
         Prefetch what transactions to contracts new to the backend read, from the node's
         ``eth_createAccessList`` (two round trips per block instead of one per account and
         slot read). On by default.
     rpc_options : dict, optional
-        Further keywords of :class:`verbs.fork.RPCBackend` (``timeout``, ``max_attempts``,
+        Further keywords of :class:`verbs.remote.RPCBackend` (``timeout``, ``max_attempts``,
         ``headers``, ``pin_by_hash``, ...).
     **options
         ``fork`` (EVM rules, ``"Osaka"`` by default: match the chain's), ``block_interval``,
@@ -337,9 +290,9 @@ _PARAMETERS_DOC = """
 
     Raises
     ------
-    verbs.fork.ForkConfigError
+    verbs.remote.RemoteConfigError
         No node URL; a bad block number.
-    verbs.fork.RPCError
+    verbs.remote.RPCError
         The node cannot be reached, answers for another chain or lacks the block.
 """
 
@@ -353,7 +306,7 @@ class ForkEnvRandom(_ForkEnv):
 
 class ForkEnvGasPriority(_ForkEnv):
     __doc__ = """A fork of a live chain at a block, blocks ordered by gas priority (see
-    :func:`verbs.envs.validators.order_gas_priority`).
+    :func:`verbs.envs.ordering.order_gas_priority`).
 """ + _PARAMETERS_DOC
 
     _order = staticmethod(order_gas_priority)

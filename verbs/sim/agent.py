@@ -5,8 +5,7 @@ import typing
 
 import numpy as np
 
-if typing.TYPE_CHECKING:  # pragma: no cover
-    from verbs.types import Env, Transaction
+from verbs.types import Env, Transaction
 
 
 class BaseAgent:
@@ -23,12 +22,12 @@ class BaseAgent:
     ``env.create_account``.
     """
 
-    def deploy(self, env: "Env", address: bytes, eth: int) -> None:
+    def deploy(self, env: Env, address: bytes, eth: int) -> None:
         """Assign this agent an address and create its account with ``eth`` wei."""
         self.address = address
         env.create_account(address, eth)
 
-    def update(self, rng: np.random.Generator, env: "Env") -> typing.List["Transaction"]:
+    def update(self, rng: np.random.Generator, env: Env) -> list[Transaction]:
         """Update the agent and return the transactions it submits for the next block.
 
         Parameters
@@ -46,6 +45,6 @@ class BaseAgent:
         """
         raise NotImplementedError
 
-    def record(self, env: "Env") -> typing.Any:
+    def record(self, env: Env) -> typing.Any:
         """Return the data to record for this agent at the end of a step."""
         raise NotImplementedError

@@ -30,6 +30,9 @@ from multiprocessing.connection import wait
 
 from tqdm import tqdm
 
+from verbs.envs import EmptyEnvGasPriority, EmptyEnvRandom
+from verbs.errors import BatchError
+
 __all__ = ["SampleError", "batch_run", "to_dataframe"]
 
 
@@ -73,17 +76,6 @@ class SampleError:
                 f"seed={self.seed})")
 
 
-class BatchError(RuntimeError):
-    """Raised by ``batch_run(..., raise_errors=True)`` for the first failed sample."""
-
-    def __init__(self, error: SampleError):
-        super().__init__(
-            f"sample with params={error.params!r}, seed={error.seed} failed: "
-            f"{error.exc_type}: {error.message}\n{error.traceback}"
-        )
-        self.error = error
-
-
 class _Job:
     """What every sample needs: the simulation function and how to build its env."""
 
@@ -97,8 +89,6 @@ class _Job:
         self.env_options = env_options
 
     def run(self, params: dict, seed: int):
-        from verbs.envs import EmptyEnvGasPriority, EmptyEnvRandom
-
         env_type = EmptyEnvGasPriority if self.gas_priority else EmptyEnvRandom
         env = env_type(seed, snapshot=self.snapshot, cache=self.cache, **self.env_options)
         return self.sim_func(env, seed, self.n_steps, **params, **self.sim_kwargs)

@@ -6,10 +6,14 @@ import typing
 import numpy as np
 from tqdm import trange
 
+from verbs.envs import (
+    EmptyEnvGasPriority,
+    EmptyEnvRandom,
+    ForkEnvGasPriority,
+    ForkEnvRandom,
+)
 from verbs.sim.agent import BaseAgent
-
-if typing.TYPE_CHECKING:  # pragma: no cover
-    from verbs.types import Cache, Env
+from verbs.types import Cache, Env
 
 
 class Sim:
@@ -41,8 +45,6 @@ class Sim:
         **env_options,
     ) -> "Sim":
         """A simulation on an in-memory environment (empty, or from a snapshot or cache)."""
-        from verbs.envs import EmptyEnvGasPriority, EmptyEnvRandom
-
         env_type = EmptyEnvGasPriority if gas_priority else EmptyEnvRandom
         return cls(seed, env_type(seed, snapshot=snapshot, cache=cache, **env_options), agents)
 
@@ -58,8 +60,6 @@ class Sim:
     ) -> "Sim":
         """A simulation on a fork of a live chain at ``block_number`` (``None`` or ``0``: the
         latest block, as the original's ``0``)."""
-        from verbs.envs import ForkEnvGasPriority, ForkEnvRandom
-
         env_type = ForkEnvGasPriority if gas_priority else ForkEnvRandom
         block_number = block_number or None
         return cls(seed, env_type(node_url, seed, block_number, **env_options), agents)

@@ -3,18 +3,18 @@
 JSON-RPC encodes numbers as ``QUANTITY`` (``"0x"`` + minimal hex digits) and byte strings as
 ``DATA`` (``"0x"`` + an even number of hex digits). The parsers here reject anything else
 (``None``, numbers, missing prefix, odd lengths, wrong sizes) with
-:class:`~verbs.fork.errors.RPCMalformedResponse`, so that a broken answer is never read as zero.
+:class:`~verbs.errors.RPCMalformedResponse`, so that a broken answer is never read as zero.
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
-from verbs.fork.errors import RPCMalformedResponse
+from verbs.errors import RPCMalformedResponse
 
 _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 
 
-def _check_hex(value: Any, what: str, method: Optional[str], params: Any) -> str:
+def _check_hex(value: Any, what: str, method: str | None, params: Any) -> str:
     if not isinstance(value, str):
         raise RPCMalformedResponse(
             f"{what}: expected a 0x-prefixed hex string, got {type(value).__name__} {value!r:.80}",
@@ -55,7 +55,7 @@ def parse_quantity(value: Any, what: str = "quantity", method=None, params=None)
     return int(digits, 16)
 
 
-def parse_data(value: Any, what: str = "data", size: Optional[int] = None,
+def parse_data(value: Any, what: str = "data", size: int | None = None,
                method=None, params=None) -> bytes:
     """Parse ``DATA`` (e.g. ``"0x6080"``) into bytes, optionally of an exact ``size``."""
     digits = _check_hex(value, what, method, params)
@@ -101,3 +101,24 @@ def word(n: int) -> str:
     if not 0 <= n < 1 << 256:
         raise ValueError(f"storage slot out of range: {n}")
     return "0x" + n.to_bytes(32, "big").hex()
+
+
+def parse_access_list(result: Any, method=None, params=None) -> list[tuple[bytes, list[int]]]:
+    """Parse an ``eth_createAccessList`` answer into ``[(address, [slot, ...]), ...]``.
+
+    Raises
+    ------
+    RPCMalformedResponse
+        The answer lacks ``accessList`` or an item is not an address with storage keys.
+    """
+    if not isinstance(result, dict) or not isinstance(result.get("accessList"), list):
+        raise RPCMalformedResponse("answer lacks 'accessList'", method, params)
+    out = []
+    for item in result["accessList"]:
+        if not isinstance(item, dict) or not isinstance(item.get("storageKeys", []), list):
+            raise RPCMalformedResponse(f"bad access list item {item!r:.80}", method, params)
+        a = parse_data(item.get("address"), "address", 20, method, params)
+        keys = [parse_word(k, "storage key", method, params)
+                for k in item.get("storageKeys", [])]
+        out.append((a, keys))
+    return out

@@ -5,10 +5,10 @@ import json
 
 import pytest
 
-from verbs.fork import (
+from verbs.remote import (
     BlockNotAvailableError,
     ChainMismatchError,
-    ForkConfigError,
+    RemoteConfigError,
     RetryPolicy,
     RPCBackend,
     RPCHTTPError,
@@ -16,7 +16,7 @@ from verbs.fork import (
     RPCResponseError,
     RPCTimeoutError,
 )
-from verbs.fork.disk import CacheData
+from verbs.remote.disk import CacheData
 
 FAST = RetryPolicy(timeout=2.0, max_attempts=3, total_timeout=10.0, backoff_initial=0.01,
                    backoff_max=0.05)
@@ -29,7 +29,7 @@ def make(proxy, chain, tmp_path, block=None, **kw):
 
 def test_no_url_and_no_env_var_is_a_clear_error(monkeypatch):
     monkeypatch.delenv("ETH_RPC_URL", raising=False)
-    with pytest.raises(ForkConfigError, match="ETH_RPC_URL"):
+    with pytest.raises(RemoteConfigError, match="ETH_RPC_URL"):
         RPCBackend()
 
 
@@ -41,7 +41,7 @@ def test_node_url_defaults_to_eth_rpc_url(erc20_chain, monkeypatch, tmp_path):
 
 @pytest.mark.parametrize("block", [-1, 1.5, "12"])
 def test_bad_block_numbers_are_config_errors(erc20_chain, block):
-    with pytest.raises(ForkConfigError):
+    with pytest.raises(RemoteConfigError):
         RPCBackend(erc20_chain.url, block_number=block, cache_dir=False)
 
 

@@ -8,10 +8,34 @@ from verbs.envs import CacheMissError, RevertError
 
 DAI = bytes.fromhex("6b175474e89094c44da98b954eedeac495271d0f")
 ERC20_VIEWS = [
-    {"name": "decimals", "type": "function", "inputs": [], "outputs": [{"name": "", "type": "uint8"}], "stateMutability": "view"},
-    {"name": "name", "type": "function", "inputs": [], "outputs": [{"name": "", "type": "string"}], "stateMutability": "view"},
-    {"name": "totalSupply", "type": "function", "inputs": [], "outputs": [{"name": "", "type": "uint256"}], "stateMutability": "view"},
-    {"name": "balanceOf", "type": "function", "inputs": [{"name": "a", "type": "address"}], "outputs": [{"name": "", "type": "uint256"}], "stateMutability": "view"},
+    {
+        "name": "decimals",
+        "type": "function",
+        "inputs": [],
+        "outputs": [{"name": "", "type": "uint8"}],
+        "stateMutability": "view",
+    },
+    {
+        "name": "name",
+        "type": "function",
+        "inputs": [],
+        "outputs": [{"name": "", "type": "string"}],
+        "stateMutability": "view",
+    },
+    {
+        "name": "totalSupply",
+        "type": "function",
+        "inputs": [],
+        "outputs": [{"name": "", "type": "uint256"}],
+        "stateMutability": "view",
+    },
+    {
+        "name": "balanceOf",
+        "type": "function",
+        "inputs": [{"name": "a", "type": "address"}],
+        "outputs": [{"name": "", "type": "uint256"}],
+        "stateMutability": "view",
+    },
 ]
 
 
@@ -40,10 +64,15 @@ def test_dai_code_size_and_hash_without_revm_padding(dai_cache):
     assert keccak.new(digest_bits=256, data=code).digest() == code_hash
     # EXTCODESIZE / EXTCODEHASH from a contract: PUSH20 DAI EXTCODESIZE PUSH0 MSTORE
     # PUSH20 DAI EXTCODEHASH PUSH1 32 MSTORE PUSH1 64 PUSH0 RETURN
-    probe = (b"\x73" + DAI + b"\x3b\x5f\x52" + b"\x73" + DAI + b"\x3f\x60\x20\x52"
-             + b"\x60\x40\x5f\xf3")
+    probe = (
+        b"\x73" + DAI + b"\x3b\x5f\x52" + b"\x73" + DAI + b"\x3f\x60\x20\x52" + b"\x60\x40\x5f\xf3"
+    )
     runtime_len = len(probe)
-    init = bytes([0x60, runtime_len, 0x60, 0x0c, 0x5f, 0x39, 0x60, runtime_len, 0x5f, 0xf3]) + b"\x00\x00" + probe
+    init = (
+        bytes([0x60, runtime_len, 0x60, 0x0C, 0x5F, 0x39, 0x60, runtime_len, 0x5F, 0xF3])
+        + b"\x00\x00"
+        + probe
+    )
     deployer = utils.int_to_address(1)
     prober = env.deploy_contract(deployer, "probe", init)
     out, _, _ = env.call(deployer, prober, b"", 0)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from verbs.fork import (
-    ForkConfigError,
+from verbs.remote import (
+    RemoteConfigError,
     RetryPolicy,
     RPCClient,
     RPCHTTPError,
@@ -220,7 +220,7 @@ def test_stats_reset(proxy):
 
 @pytest.mark.parametrize("url", ["ftp://x", "localhost:8545", "", "http://"])
 def test_bad_urls_are_config_errors(url):
-    with pytest.raises(ForkConfigError):
+    with pytest.raises(RemoteConfigError):
         RPCClient(url)
 
 

@@ -16,7 +16,7 @@ off too). Retrying assumes the methods are idempotent, which every read method i
 
 Not retried (they would fail again): JSON-RPC errors such as an unknown method or bad
 parameters, other HTTP statuses (400, 401, 403, 404, 413, ...), answers that are not JSON or
-lack fields. Each raises an :class:`~verbs.fork.errors.RPCError` subclass naming the method
+lack fields. Each raises an :class:`~verbs.errors.RPCError` subclass naming the method
 and parameters.
 """
 from __future__ import annotations
@@ -29,12 +29,13 @@ import random
 import socket
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from verbs.fork.errors import (
-    ForkConfigError,
+from verbs.errors import (
+    RemoteConfigError,
     RPCError,
     RPCHTTPError,
     RPCMalformedResponse,
@@ -43,7 +44,7 @@ from verbs.fork.errors import (
     RPCTransportError,
 )
 
-Call = Tuple[str, Sequence[Any]]
+Call = tuple[str, Sequence[Any]]
 
 
 @dataclass(frozen=True)
@@ -84,11 +85,11 @@ class RetryPolicy:
 
     def __post_init__(self):
         if self.max_attempts < 1:
-            raise ForkConfigError("max_attempts must be at least 1")
+            raise RemoteConfigError("max_attempts must be at least 1")
         if self.timeout <= 0 or self.total_timeout <= 0:
-            raise ForkConfigError("timeouts must be positive")
+            raise RemoteConfigError("timeouts must be positive")
         if self.backoff_initial < 0 or self.backoff_max < 0 or self.jitter < 0:
-            raise ForkConfigError("backoff values must not be negative")
+            raise RemoteConfigError("backoff values must not be negative")
 
     def pause(self, retry_number: int, rng: random.Random) -> float:
         """The pause before retry number ``retry_number`` (1 for the first retry)."""
@@ -130,9 +131,9 @@ class RPCStats:
     errors: int = 0
     bytes_sent: int = 0
     bytes_received: int = 0
-    methods: Dict[str, int] = field(default_factory=dict)
+    methods: dict[str, int] = field(default_factory=dict)
 
-    def as_dict(self) -> Dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         """A plain copy of the counters."""
         d = asdict(self)
         d["methods"] = dict(self.methods)
@@ -149,7 +150,7 @@ class RPCStats:
 class _Retryable(Exception):
     """Internal: an attempt failed in a way that is worth another try."""
 
-    def __init__(self, error: RPCError, retry_after: Optional[float] = None):
+    def __init__(self, error: RPCError, retry_after: float | None = None):
         super().__init__(str(error))
         self.error = error
         self.retry_after = retry_after
@@ -163,7 +164,7 @@ def redact_url(url: str) -> str:
     return f"{parts.scheme}://{host}{port}"
 
 
-def _describe(calls: Sequence[Call]) -> Tuple[str, Any]:
+def _describe(calls: Sequence[Call]) -> tuple[str, Any]:
     if len(calls) == 1:
         return calls[0][0], list(calls[0][1])
     return ("batch[" + ", ".join(m for m, _ in calls) + "]",
@@ -201,15 +202,15 @@ class RPCClient:
     ['0x5', '0x7a69']
     """
 
-    def __init__(self, url: str, policy: Optional[RetryPolicy] = None,
-                 headers: Optional[Dict[str, str]] = None, max_batch_size: int = 500,
-                 seed: Optional[int] = None):
+    def __init__(self, url: str, policy: RetryPolicy | None = None,
+                 headers: dict[str, str] | None = None, max_batch_size: int = 500,
+                 seed: int | None = None):
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ForkConfigError(
+            raise RemoteConfigError(
                 f"node URL must be http:// or https:// with a host, got {redact_url(url)!r}")
         if max_batch_size < 1:
-            raise ForkConfigError("max_batch_size must be at least 1")
+            raise RemoteConfigError("max_batch_size must be at least 1")
         self.url = url
         self.policy = policy or RetryPolicy()
         self.max_batch_size = max_batch_size
@@ -219,7 +220,7 @@ class RPCClient:
         self._port = parts.port
         self._path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         self._headers = {"Content-Type": "application/json", "Accept": "application/json",
-                         "User-Agent": "verbs.fork"}
+                         "User-Agent": "verbs.remote"}
         if parts.username is not None:
             import base64
             token = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
@@ -255,11 +256,11 @@ class RPCClient:
         Raises
         ------
         RPCError
-            A subclass describing the failure (see :mod:`verbs.fork.errors`).
+            A subclass describing the failure (see :mod:`verbs.errors`).
         """
         return self._send([(method, list(params))], single=True)[0]
 
-    def batch(self, calls: Sequence[Call], allow_errors: bool = False) -> List[Any]:
+    def batch(self, calls: Sequence[Call], allow_errors: bool = False) -> list[Any]:
         """Send several calls as JSON-RPC batches (one HTTP request per ``max_batch_size``).
 
         Parameters
@@ -276,7 +277,7 @@ class RPCClient:
             The results, in the order of ``calls``.
         """
         calls = [(m, list(p)) for m, p in calls]
-        out: List[Any] = []
+        out: list[Any] = []
         for start in range(0, len(calls), self.max_batch_size):
             out.extend(self._send(calls[start:start + self.max_batch_size], single=False,
                                   allow_errors=allow_errors))
@@ -287,7 +288,7 @@ class RPCClient:
         self._drop_connection()
 
     # ----------------------------------------------------------------- internals
-    def _send(self, calls: List[Call], single: bool, allow_errors: bool = False) -> List[Any]:
+    def _send(self, calls: list[Call], single: bool, allow_errors: bool = False) -> list[Any]:
         if not calls:
             return []
         with self._lock:
@@ -312,8 +313,8 @@ class RPCClient:
     def _with_retries(self, body, calls, ids, single, allow_errors, method, params):
         policy = self.policy
         deadline = time.monotonic() + policy.total_timeout
-        last_error: Optional[RPCError] = None
-        retry_after: Optional[float] = None
+        last_error: RPCError | None = None
+        retry_after: float | None = None
         attempts = 0
         while attempts < policy.max_attempts:
             if attempts:
@@ -344,7 +345,7 @@ class RPCClient:
                            f"limits: {policy.max_attempts} attempts, {policy.total_timeout} s)",)
         raise last_error
 
-    def _connection(self, timeout: float) -> Tuple[http.client.HTTPConnection, bool]:
+    def _connection(self, timeout: float) -> tuple[http.client.HTTPConnection, bool]:
         """This thread's connection and whether it was opened just now."""
         conn = getattr(self._local, "conn", None)
         if conn is not None and getattr(self._local, "pid", None) != os.getpid():
@@ -379,7 +380,7 @@ class RPCClient:
         chunks = []
         while True:
             if time.monotonic() > deadline:
-                raise socket.timeout("answer not complete within the total timeout")
+                raise TimeoutError("answer not complete within the total timeout")
             chunk = resp.read(65536)
             if not chunk:
                 break
@@ -411,14 +412,14 @@ class RPCClient:
                     self.stats.round_trips += 1
                     self.stats.bytes_sent += len(body)
                 resp, raw = self._exchange(self._connection(timeout)[0], body, deadline)
-        except (socket.timeout, TimeoutError) as exc:
+        except TimeoutError as exc:
             raise _Retryable(RPCTimeoutError(
                 f"timed out after {timeout:.3g} s waiting for {self.endpoint}: {exc}",
-                method, params))
+                method, params)) from exc
         except (OSError, http.client.HTTPException) as exc:
             raise _Retryable(RPCTransportError(
                 f"connection to {self.endpoint} failed: {type(exc).__name__}: {exc}",
-                method, params))
+                method, params)) from exc
         with self._lock:
             self.stats.bytes_received += len(raw)
         return resp.status, resp.headers, raw
@@ -467,7 +468,7 @@ class RPCClient:
             if not isinstance(doc, list):
                 raise RPCMalformedResponse(
                     f"a batch was answered with {type(doc).__name__}", method, params)
-            by_id: Dict[Any, Any] = {}
+            by_id: dict[Any, Any] = {}
             for item in doc:
                 if not isinstance(item, dict) or "id" not in item:
                     raise RPCMalformedResponse(f"batch member without an id: {item!r:.120}",

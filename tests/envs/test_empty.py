@@ -5,7 +5,7 @@ import pytest
 from eth_abi import encode
 
 from verbs import abi, envs, utils
-from verbs.envs import Event, Log, RevertError
+from verbs.envs import Event, RevertError
 
 INITIAL_VALUE = 101
 
@@ -25,7 +25,9 @@ def test_deploy_with_raw_bytecode_and_call(env, test_contract):
     abi_json, bytecode = test_contract
     admin = utils.int_to_address(99)
     env.create_account(admin, int(1e19))
-    address = env.deploy_contract(admin, "test_contract", bytecode + encode(["int256"], [INITIAL_VALUE]))
+    address = env.deploy_contract(
+        admin, "test_contract", bytecode + encode(["int256"], [INITIAL_VALUE])
+    )
     assert isinstance(address, bytes) and len(address) == 20
     a = abi.get_abi("ABI", abi_json)
     result, logs, gas = a.getValue.call(env, admin, address, [])
@@ -103,10 +105,12 @@ def test_submit_and_process_block_updates_state_and_events(deployed):
 
 def test_unchecked_failure_is_recorded_as_failed(deployed):
     env, a, address, admin = deployed
-    env.submit_transactions([
-        (admin, address, a.setValue.encode([5000]), False, None, None, None),
-        (admin, address, a.setValue.encode([7]), False),
-    ])
+    env.submit_transactions(
+        [
+            (admin, address, a.setValue.encode([5000]), False, None, None, None),
+            (admin, address, a.setValue.encode([7]), False),
+        ]
+    )
     env.process_block()
     events = sorted(env.get_last_events(), key=lambda e: e.success)
     assert [e.success for e in events] == [False, True]
@@ -142,8 +146,9 @@ def test_two_checked_failures_are_both_named(deployed):
 def _block_order(env_type, seed):
     env = env_type(seed)
     for i in range(10):
-        env.submit_transaction(utils.int_to_address(i + 1), utils.int_to_address(500 + i),
-                               i.to_bytes(4, "big"), False)
+        env.submit_transaction(
+            utils.int_to_address(i + 1), utils.int_to_address(500 + i), i.to_bytes(4, "big"), False
+        )
     env.process_block()
     return tuple(int.from_bytes(e.selector, "big") for e in env.get_last_events())
 
@@ -151,7 +156,8 @@ def _block_order(env_type, seed):
 def test_same_seed_same_block_order_and_prevrandao():
     assert _block_order(envs.EmptyEnvRandom, 3) == _block_order(envs.EmptyEnvRandom, 3)
     a, b = envs.EmptyEnvRandom(3), envs.EmptyEnvRandom(3)
-    a.process_block(); b.process_block()
+    a.process_block()
+    b.process_block()
     assert a.evm.prevrandao == b.evm.prevrandao != b"\x00" * 32
 
 
@@ -221,8 +227,12 @@ def test_gas_priority_orders_by_fee_then_nonce():
     env.submit_transaction(a, target, b"\x00\x00\x00\x04", False, None, 2)
     env.process_block()
     selectors = [e.selector for e in env.get_last_events()]
-    assert selectors == [b"\x00\x00\x00\x02", b"\x00\x00\x00\x04", b"\x00\x00\x00\x01",
-                         b"\x00\x00\x00\x03"]
+    assert selectors == [
+        b"\x00\x00\x00\x02",
+        b"\x00\x00\x00\x04",
+        b"\x00\x00\x00\x01",
+        b"\x00\x00\x00\x03",
+    ]
 
 
 @pytest.mark.parametrize("fork", ["Cancun", "Prague", "Osaka"])

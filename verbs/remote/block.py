@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any, Dict, Optional
+from typing import Any
 
-from verbs.fork.codec import parse_data, parse_quantity
-from verbs.fork.errors import RPCMalformedResponse
+from verbs.errors import RPCMalformedResponse
+from verbs.remote.hexjson import parse_data, parse_quantity
 
 
 @dataclass(frozen=True)
@@ -46,13 +46,13 @@ class BlockEnv:
     prevrandao: bytes
     difficulty: int
     gas_limit: int
-    base_fee: Optional[int]
-    excess_blob_gas: Optional[int]
-    blob_gas_used: Optional[int]
+    base_fee: int | None
+    excess_blob_gas: int | None
+    blob_gas_used: int | None
 
     @classmethod
     def from_rpc(cls, chain_id: int, block: Any, method: str = "eth_getBlockByNumber",
-                 params: Any = None) -> "BlockEnv":
+                 params: Any = None) -> BlockEnv:
         """Build from the JSON object of ``eth_getBlockByNumber`` (strictly validated)."""
         if not isinstance(block, dict):
             raise RPCMalformedResponse(
@@ -96,20 +96,20 @@ class BlockEnv:
         """The field names."""
         return self.__dataclass_fields__.keys()
 
-    def set_block_kwargs(self) -> Dict[str, Any]:
+    def set_block_kwargs(self) -> dict[str, Any]:
         """Keywords for ``verbs._evm.evm.EVM.set_block`` (absent fee fields given as 0)."""
         return dict(number=self.number, timestamp=self.timestamp, coinbase=self.coinbase,
                     gas_limit=self.gas_limit, base_fee=self.base_fee or 0,
                     prevrandao=self.prevrandao, difficulty=self.difficulty,
                     excess_blob_gas=self.excess_blob_gas or 0)
 
-    def to_json(self) -> Dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         """A JSON-compatible dict (bytes as 0x-hex)."""
         return {k: ("0x" + v.hex() if isinstance(v, bytes) else v)
                 for k, v in asdict(self).items()}
 
     @classmethod
-    def from_json(cls, doc: Dict[str, Any]) -> "BlockEnv":
+    def from_json(cls, doc: dict[str, Any]) -> BlockEnv:
         """Inverse of :meth:`to_json` (raises ``ValueError``/``KeyError``/``TypeError``)."""
         byte_fields = ("hash", "parent_hash", "coinbase", "prevrandao")
         kwargs = {}

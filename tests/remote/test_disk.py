@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from verbs.fork import CacheWarning, RPCBackend
-from verbs.fork.disk import CacheData, DiskCache
+from verbs.remote import CacheWarning, RPCBackend
+from verbs.remote.disk import CacheData, DiskCache
 
 
 def run_workload(chain, block, cache_dir, **kw):
@@ -71,7 +71,7 @@ def test_a_cache_made_for_another_block_hash_is_ignored_with_a_warning(erc20_cha
 
 
 def test_a_stale_trusted_cache_is_caught_at_the_first_miss(erc20_chain, tmp_path):
-    from verbs.fork import BlockNotAvailableError
+    from verbs.remote import BlockNotAvailableError
     chain = erc20_chain
     block = chain.blocks[1]
     first, _ = run_workload(chain, block, tmp_path)
@@ -84,9 +84,9 @@ def test_a_stale_trusted_cache_is_caught_at_the_first_miss(erc20_chain, tmp_path
         b.storage(chain.token, 12345)
 
 
-@pytest.mark.parametrize("content", [b"", b"{\"format\": \"verbs.fork.cache\", \"vers",
+@pytest.mark.parametrize("content", [b"", b"{\"format\": \"verbs.remote.cache\", \"vers",
                                      b"[1, 2, 3]", b"\x00\xff garbage",
-                                     b'{"format": "verbs.fork.cache", "version": 99}'])
+                                     b'{"format": "verbs.remote.cache", "version": 99}'])
 def test_a_corrupt_cache_file_is_ignored_with_a_warning_and_replaced(erc20_chain, tmp_path,
                                                                      content):
     chain = erc20_chain
@@ -109,10 +109,10 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary_file(erc20_chain, t
     b.storage(chain.token, 777)
 
     def broken_dump(doc, f, **kw):
-        f.write('{"format": "verbs.fork.cache", "half')
+        f.write('{"format": "verbs.remote.cache", "half')
         raise OSError("disk full")
 
-    monkeypatch.setattr("verbs.fork.disk.json.dump", broken_dump)
+    monkeypatch.setattr("verbs.remote.disk.json.dump", broken_dump)
     with pytest.raises(OSError, match="disk full"):
         b.flush()
     monkeypatch.undo()

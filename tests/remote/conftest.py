@@ -1,4 +1,4 @@
-"""Fixtures for the fork tests: a real anvil node with an ERC20 and its history.
+"""Fixtures for the node-client tests (verbs.remote): a real anvil node with an ERC20.
 
 anvil is looked for on ``PATH``, then in the repository's ``node_modules`` (install it with
 ``npm install @foundry-rs/anvil`` at the repository root). Without it the node tests skip with
@@ -15,21 +15,20 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
 
 import pytest
+
+from verbs.remote.rpc import RetryPolicy, RPCClient
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("VERBS_SHARED", REPO.parent / "shared"))
 ARTIFACT = SHARED / "contracts" / "build" / "SimpleERC20.opt.json"
 
-from verbs.fork.rpc import RetryPolicy, RPCClient
-
 
 def _load_proxy_module():
     # by path: the tests folders are not packages, and "proxy" is too common a module name
     import importlib.util
-    name = "verbs_tests_fork_proxy"
+    name = "verbs_tests_remote_proxy"
     if name not in sys.modules:
         spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("proxy.py"))
         module = importlib.util.module_from_spec(spec)
@@ -53,7 +52,7 @@ def skip_or_fail(message: str) -> None:
     pytest.skip(message)
 
 
-def find_anvil() -> Optional[str]:
+def find_anvil() -> str | None:
     """The anvil executable: PATH, else node_modules (the native binary before the wrapper)."""
     found = shutil.which("anvil")
     if found:
@@ -141,7 +140,7 @@ def anvil(anvil_binary) -> AnvilNode:
 
 def mapping_slot(key: bytes, slot: int) -> int:
     """Storage slot of ``mapping[key]`` for a mapping at ``slot`` (address key)."""
-    from verbs.fork.cache import keccak256
+    from verbs.remote.cache import keccak256
     return int.from_bytes(keccak256(key.rjust(32, b"\0") + slot.to_bytes(32, "big")), "big")
 
 
@@ -152,13 +151,13 @@ class ERC20Chain:
     url: str
     chain_id: int
     token: bytes
-    accounts: List[bytes]
+    accounts: list[bytes]
     deploy_block: int
-    blocks: List[int]                       # blocks with a token transfer, in order
-    balances: Dict[int, Dict[bytes, int]]   # block -> holder -> token balance
-    eth: Dict[int, Dict[bytes, int]]        # block -> account -> wei
-    nonces: Dict[int, Dict[bytes, int]]
-    hashes: Dict[int, bytes]
+    blocks: list[int]                       # blocks with a token transfer, in order
+    balances: dict[int, dict[bytes, int]]   # block -> holder -> token balance
+    eth: dict[int, dict[bytes, int]]        # block -> account -> wei
+    nonces: dict[int, dict[bytes, int]]
+    hashes: dict[int, bytes]
     runtime_code: bytes
     balance_slot: int = 3
     abi: list = field(default_factory=list)

@@ -4,20 +4,20 @@ The EVM asks its Backend (``basic``, ``storage``, ``block_hash``; see ``docs/int
 only for what its local state has never seen. This backend answers from, in order:
 
 1. what it already served in this run (memory),
-2. the on-disk cache of the pinned block (:mod:`verbs.fork.disk`),
+2. the on-disk cache of the pinned block (:mod:`verbs.remote.disk`),
 3. the node: one JSON-RPC batch, i.e. one HTTP round trip, per miss.
 
 Everything served is recorded, in first-use order, and :meth:`RPCBackend.export_cache`
-returns it in the original verbs' ``Cache`` shape (:mod:`verbs.fork.cache`).
+returns it in the original verbs' ``Cache`` shape (:mod:`verbs.remote.cache`).
 
 Pinning and verification
 ------------------------
 The block is pinned at creation (``block_number=None``: the node's latest block then). State
 queries name the block by its hash (EIP-1898 ``{"blockHash": ...}``; ``pin_by_hash=False``
 uses the number), so a node that no longer has that exact block (reorg, pruning, a restarted
-dev node) answers with an error, raised as :class:`~verbs.fork.errors.BlockNotAvailableError`,
+dev node) answers with an error, raised as :class:`~verbs.errors.BlockNotAvailableError`,
 instead of other state. Every batch sent to the node also carries ``eth_chainId``; an answer
-for another chain raises :class:`~verbs.fork.errors.ChainMismatchError`.
+for another chain raises :class:`~verbs.errors.ChainMismatchError`.
 
 Requests per operation (first use, nothing cached)
 ---------------------------------------------------
@@ -39,24 +39,26 @@ import os
 import threading
 import warnings
 import weakref
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any
 
-from verbs.fork import codec
-from verbs.fork.block import BlockEnv
-from verbs.fork.cache import Cache, make_cache
-from verbs.fork.disk import CacheData, CacheWarning, DiskCache
-from verbs.fork.errors import (
+from verbs.errors import (
     BlockNotAvailableError,
     ChainMismatchError,
-    ForkConfigError,
+    RemoteConfigError,
     RPCError,
     RPCMalformedResponse,
     RPCResponseError,
 )
-from verbs.fork.rpc import RetryPolicy, RPCClient
+from verbs.primitives import to_address
+from verbs.remote import hexjson
+from verbs.remote.block import BlockEnv
+from verbs.remote.cache import Cache, make_cache
+from verbs.remote.disk import CacheData, CacheWarning, DiskCache
+from verbs.remote.rpc import RetryPolicy, RPCClient
 
-AddressLike = Union[bytes, bytearray, memoryview, str]
+AddressLike = bytes | bytearray | memoryview | str
 
 DEV_CHAIN_IDS = frozenset({1337, 31337})
 """Chain ids of local development nodes (anvil, hardhat, ganache): their block numbers are
@@ -65,17 +67,7 @@ reused by every fresh node, so their disk caches are checked against the node by
 _NOT_FOUND_CODES = frozenset({-32001})
 
 
-def _address(a: AddressLike) -> bytes:
-    if isinstance(a, str):
-        s = a[2:] if a[:2].lower() == "0x" else a
-        a = bytes.fromhex(s)
-    a = bytes(a)
-    if len(a) != 20:
-        raise ValueError(f"an address has 20 bytes, got {len(a)}")
-    return a
-
-
-def _slot(s: Union[int, bytes]) -> int:
+def _slot(s: int | bytes) -> int:
     if isinstance(s, (bytes, bytearray, memoryview)):
         if len(s) != 32:
             raise ValueError(f"a storage slot given as bytes has 32 bytes, got {len(s)}")
@@ -93,13 +85,13 @@ class _Unsaved:
     backend is garbage-collected or at interpreter exit.
     """
 
-    def __init__(self, disk: Optional[DiskCache], block: BlockEnv):
+    def __init__(self, disk: DiskCache | None, block: BlockEnv):
         self.disk = disk
         self.data = CacheData(block)
         self.dirty = False
         self.lock = threading.Lock()
 
-    def save(self) -> Optional[Path]:
+    def save(self) -> Path | None:
         with self.lock:
             if self.disk is None or not self.dirty:
                 return None
@@ -111,7 +103,7 @@ class _Unsaved:
         try:
             self.save()
         except Exception as exc:  # never fail a collection or interpreter exit over a cache
-            warnings.warn(f"could not save the fork cache: {exc}", CacheWarning)
+            warnings.warn(f"could not save the fork cache: {exc}", CacheWarning, stacklevel=2)
 
 
 class RPCBackend:
@@ -143,7 +135,7 @@ class RPCBackend:
         Timeouts and retries; by default built from ``timeout``, ``max_attempts`` and
         ``total_timeout``.
     timeout, max_attempts, total_timeout : float, int, float
-        See :class:`~verbs.fork.rpc.RetryPolicy`.
+        See :class:`~verbs.remote.rpc.RetryPolicy`.
     max_batch_size : int
         Most calls in one HTTP request.
     headers : dict, optional
@@ -158,23 +150,23 @@ class RPCBackend:
 
     Raises
     ------
-    ForkConfigError
+    RemoteConfigError
         Neither ``node_url`` nor ``$ETH_RPC_URL``; a negative block number.
     RPCError
         The node could not be asked, or answered for another chain, or lacks the block.
     """
 
-    def __init__(self, node_url: Optional[str] = None, block_number: Optional[int] = None,
-                 cache_dir: Union[str, Path, None, bool] = None, *,
-                 chain_id: Optional[int] = None, trust_disk_cache: Optional[bool] = None,
+    def __init__(self, node_url: str | None = None, block_number: int | None = None,
+                 cache_dir: str | Path | None | bool = None, *,
+                 chain_id: int | None = None, trust_disk_cache: bool | None = None,
                  pin_by_hash: bool = True, verify_chain: bool = True,
-                 policy: Optional[RetryPolicy] = None, timeout: float = 30.0,
+                 policy: RetryPolicy | None = None, timeout: float = 30.0,
                  max_attempts: int = 5, total_timeout: float = 120.0,
-                 max_batch_size: int = 500, headers: Optional[Dict[str, str]] = None):
+                 max_batch_size: int = 500, headers: dict[str, str] | None = None):
         if node_url is None:
             node_url = os.environ.get("ETH_RPC_URL") or None
         if not node_url:
-            raise ForkConfigError(
+            raise RemoteConfigError(
                 "no node URL: pass node_url=... or set the ETH_RPC_URL environment variable")
         if block_number is not None:
             given = block_number
@@ -185,7 +177,7 @@ class RPCBackend:
             except TypeError:
                 block_number = -1
             if block_number < 0:
-                raise ForkConfigError(
+                raise RemoteConfigError(
                     f"block_number must be a non-negative int or None, got {given!r}")
         if policy is None:
             policy = RetryPolicy(timeout=timeout, max_attempts=max_attempts,
@@ -197,13 +189,13 @@ class RPCBackend:
         self._lock = threading.RLock()
         self._disk = None if cache_dir is False else DiskCache(
             None if cache_dir is None or cache_dir is True else cache_dir)
-        self._disk_data: Optional[CacheData] = None
-        self._accounts: Dict[bytes, Tuple[int, int, bytes]] = {}
-        self._storage: Dict[Tuple[bytes, int], int] = {}
-        self._hashes: Dict[int, bytes] = {}
+        self._disk_data: CacheData | None = None
+        self._accounts: dict[bytes, tuple[int, int, bytes]] = {}
+        self._storage: dict[tuple[bytes, int], int] = {}
+        self._hashes: dict[int, bytes] = {}
         self.memory_hits = 0
         self.disk_hits = 0
-        self.last_access_list_error: Optional[RPCError] = None
+        self.last_access_list_error: RPCError | None = None
 
         block_env = self._open_from_disk(node_url, block_number, chain_id, trust_disk_cache)
         if block_env is None:
@@ -213,7 +205,7 @@ class RPCBackend:
         weakref.finalize(self, self._unsaved.save_quietly)
 
     # ---------------------------------------------------------------- creation
-    def _open_from_disk(self, url, block_number, chain_id, trust) -> Optional[BlockEnv]:
+    def _open_from_disk(self, url, block_number, chain_id, trust) -> BlockEnv | None:
         if self._disk is None or block_number is None:
             return None
         known = chain_id if chain_id is not None else self._disk.known_chain_id(url)
@@ -230,10 +222,10 @@ class RPCBackend:
         return data.block
 
     def _fetch_header(self, url, block_number, chain_id) -> BlockEnv:
-        tag = "latest" if block_number is None else codec.quantity(block_number)
+        tag = "latest" if block_number is None else hexjson.quantity(block_number)
         calls = [("eth_chainId", []), ("eth_getBlockByNumber", [tag, False])]
         node_chain_raw, header = self.rpc.batch(calls)
-        node_chain = codec.parse_quantity(node_chain_raw, "chain id", "eth_chainId", [])
+        node_chain = hexjson.parse_quantity(node_chain_raw, "chain id", "eth_chainId", [])
         if chain_id is not None and node_chain != chain_id:
             raise ChainMismatchError(
                 f"node {self.rpc.endpoint} answers for chain {node_chain}, expected {chain_id}",
@@ -249,7 +241,8 @@ class RPCBackend:
             try:
                 self._disk.remember_chain_id(url, node_chain)
             except OSError as exc:
-                warnings.warn(f"could not write the fork cache index: {exc}", CacheWarning)
+                warnings.warn(f"could not write the fork cache index: {exc}", CacheWarning,
+                              stacklevel=2)
             data = self._disk.load(node_chain, env.number)
             if data is not None and data.block.hash != env.hash:
                 warnings.warn(
@@ -272,14 +265,14 @@ class RPCBackend:
         return self.block_env.number
 
     @property
-    def cache_path(self) -> Optional[Path]:
+    def cache_path(self) -> Path | None:
         """The disk cache file of the pinned block (``None`` if the disk cache is off)."""
         if self._disk is None:
             return None
         return self._disk.path(self.chain_id, self.block_number)
 
     @property
-    def stats(self) -> Dict[str, Any]:
+    def stats(self) -> dict[str, Any]:
         """Traffic and cache counters: the client's :class:`RPCStats` plus ``memory_hits``,
         ``disk_hits`` and the numbers of accounts/slots/hashes served."""
         d = self.rpc.stats.as_dict()
@@ -290,11 +283,11 @@ class RPCBackend:
 
     def _pin(self) -> Any:
         if self.pin_by_hash:
-            return {"blockHash": codec.data(self.block_env.hash)}
-        return codec.quantity(self.block_env.number)
+            return {"blockHash": hexjson.data(self.block_env.hash)}
+        return hexjson.quantity(self.block_env.number)
 
     # ---------------------------------------------------------------- network
-    def _fetch(self, calls: List[Tuple[str, list]]) -> List[Any]:
+    def _fetch(self, calls: list[tuple[str, list]]) -> list[Any]:
         """Send ``calls`` (with the chain check) and return their results, in order."""
         prefix = [("eth_chainId", [])] if self.verify_chain else []
         results = self.rpc.batch(prefix + calls, allow_errors=True)
@@ -302,7 +295,7 @@ class RPCBackend:
             got = results[0]
             if isinstance(got, RPCResponseError):
                 raise got
-            node_chain = codec.parse_quantity(got, "chain id", "eth_chainId", [])
+            node_chain = hexjson.parse_quantity(got, "chain id", "eth_chainId", [])
             if node_chain != self.chain_id:
                 raise ChainMismatchError(
                     f"node {self.rpc.endpoint} now answers for chain {node_chain}; this "
@@ -326,24 +319,24 @@ class RPCBackend:
         return error.code in _NOT_FOUND_CODES or (
             "not found" in msg and any(w in msg for w in ("block", "header", "resource")))
 
-    def _account_calls(self, address: bytes) -> List[Tuple[str, list]]:
-        a, pin = codec.address(address), self._pin()
+    def _account_calls(self, address: bytes) -> list[tuple[str, list]]:
+        a, pin = hexjson.address(address), self._pin()
         return [("eth_getBalance", [a, pin]), ("eth_getTransactionCount", [a, pin]),
                 ("eth_getCode", [a, pin])]
 
-    def _storage_call(self, address: bytes, slot: int) -> Tuple[str, list]:
-        return ("eth_getStorageAt", [codec.address(address), codec.word(slot), self._pin()])
+    def _storage_call(self, address: bytes, slot: int) -> tuple[str, list]:
+        return ("eth_getStorageAt", [hexjson.address(address), hexjson.word(slot), self._pin()])
 
     @staticmethod
-    def _parse_account(results, calls) -> Tuple[int, int, bytes]:
+    def _parse_account(results, calls) -> tuple[int, int, bytes]:
         (m0, p0), (m1, p1), (m2, p2) = calls
-        return (codec.parse_quantity(results[0], "balance", m0, p0),
-                codec.parse_quantity(results[1], "nonce", m1, p1),
-                codec.parse_data(results[2], "code", None, m2, p2))
+        return (hexjson.parse_quantity(results[0], "balance", m0, p0),
+                hexjson.parse_quantity(results[1], "nonce", m1, p1),
+                hexjson.parse_data(results[2], "code", None, m2, p2))
 
-    def _fetch_many(self, accounts: Sequence[bytes], slots: Sequence[Tuple[bytes, int]]) -> None:
+    def _fetch_many(self, accounts: Sequence[bytes], slots: Sequence[tuple[bytes, int]]) -> None:
         """Fetch accounts and slots in one batch and record them."""
-        calls: List[Tuple[str, list]] = []
+        calls: list[tuple[str, list]] = []
         for a in accounts:
             calls.extend(self._account_calls(a))
         for a, s in slots:
@@ -359,7 +352,7 @@ class RPCBackend:
         parsed_slots = []
         for j, (a, s) in enumerate(slots):
             m, p = calls[base + j]
-            parsed_slots.append(((a, s), codec.parse_word(results[base + j], "storage value",
+            parsed_slots.append(((a, s), hexjson.parse_word(results[base + j], "storage value",
                                                            m, p)))
         # record only once everything parsed: a bad answer leaves no partial state behind
         with self._unsaved.lock:
@@ -370,6 +363,15 @@ class RPCBackend:
             self._unsaved.dirty = True
 
     # ---------------------------------------------------------------- lookups
+    def is_cached(self, address: AddressLike) -> bool:
+        """Whether ``address`` is served without the node (from memory or the disk cache).
+
+        A disk cache hit is recorded as served (as :meth:`basic` would).
+        """
+        address = to_address(address)
+        with self._lock:
+            return self._known_account(address)
+
     def _known_account(self, address: bytes) -> bool:
         """Serve from memory or disk if possible (recording a disk hit)."""
         if address in self._accounts:
@@ -380,7 +382,7 @@ class RPCBackend:
             return True
         return False
 
-    def _known_slot(self, key: Tuple[bytes, int]) -> bool:
+    def _known_slot(self, key: tuple[bytes, int]) -> bool:
         if key in self._storage:
             return True
         if self._disk_data is not None and key in self._disk_data.storage:
@@ -390,7 +392,7 @@ class RPCBackend:
         return False
 
     # ---------------------------------------------------------------- Backend interface
-    def basic(self, address: bytes) -> Optional[Tuple[int, int, bytes]]:
+    def basic(self, address: bytes) -> tuple[int, int, bytes] | None:
         """``(balance, nonce, code)`` of ``address`` at the pinned block.
 
         Returns
@@ -399,7 +401,7 @@ class RPCBackend:
             ``None`` for an empty account (no balance, nonce or code: under EIP-161 the same
             as a missing one; JSON-RPC cannot tell them apart). It is still recorded.
         """
-        address = _address(address)
+        address = to_address(address)
         with self._lock:
             if address in self._accounts:
                 self.memory_hits += 1
@@ -410,7 +412,7 @@ class RPCBackend:
 
     def storage(self, address: bytes, slot: int) -> int:
         """The value of storage ``slot`` of ``address`` at the pinned block."""
-        address, slot = _address(address), _slot(slot)
+        address, slot = to_address(address), _slot(slot)
         key = (address, slot)
         with self._lock:
             if key in self._storage:
@@ -442,7 +444,7 @@ class RPCBackend:
                 raise BlockNotAvailableError(
                     f"block {number} is after the fork block {self.block_number}: its hash "
                     f"belongs to the simulation, not to the node", "eth_getBlockByNumber",
-                    [codec.quantity(number), False])
+                    [hexjson.quantity(number), False])
             if number in self._hashes:
                 self.memory_hits += 1
                 return self._hashes[number]
@@ -450,14 +452,14 @@ class RPCBackend:
                 self.disk_hits += 1
                 h = self._hashes[number] = self._disk_data.block_hashes[number]
                 return h
-            call = ("eth_getBlockByNumber", [codec.quantity(number), False])
+            call = ("eth_getBlockByNumber", [hexjson.quantity(number), False])
             (header,) = self._fetch([call])
             if header is None:
                 raise BlockNotAvailableError(f"node has no block {number}", *call)
             if not isinstance(header, dict) or "hash" not in header:
                 raise RPCMalformedResponse("block lacks field 'hash'", *call)
-            h = codec.parse_data(header["hash"], "hash", 32, *call)
-            got = codec.parse_quantity(header.get("number"), "number", *call)
+            h = hexjson.parse_data(header["hash"], "hash", 32, *call)
+            got = hexjson.parse_quantity(header.get("number"), "number", *call)
             if got != number:
                 raise RPCMalformedResponse(f"asked for block {number}, got {got}", *call)
             with self._unsaved.lock:
@@ -467,7 +469,7 @@ class RPCBackend:
 
     # ---------------------------------------------------------------- prefetch
     def prefetch(self, accounts: Iterable[AddressLike] = (),
-                 slots: Iterable[Tuple[AddressLike, Union[int, bytes]]] = ()) -> int:
+                 slots: Iterable[tuple[AddressLike, int | bytes]] = ()) -> int:
         """Fetch every missing account and slot in one batch (one round trip).
 
         The account of every slot is fetched too if missing.
@@ -483,12 +485,12 @@ class RPCBackend:
             The number of accounts and slots fetched from the node (0: all were cached).
         """
         with self._lock:
-            want_accounts: Dict[bytes, None] = {}
-            want_slots: Dict[Tuple[bytes, int], None] = {}
+            want_accounts: dict[bytes, None] = {}
+            want_slots: dict[tuple[bytes, int], None] = {}
             for a in accounts:
-                want_accounts[_address(a)] = None
+                want_accounts[to_address(a)] = None
             for a, s in slots:
-                key = (_address(a), _slot(s))
+                key = (to_address(a), _slot(s))
                 want_slots[key] = None
                 want_accounts[key[0]] = None
             missing_accounts = [a for a in want_accounts if not self._known_account(a)]
@@ -496,15 +498,15 @@ class RPCBackend:
             self._fetch_many(missing_accounts, missing_slots)
             return len(missing_accounts) + len(missing_slots)
 
-    def prefetch_for_tx(self, sender: AddressLike, to: Optional[AddressLike],
+    def prefetch_for_tx(self, sender: AddressLike, to: AddressLike | None,
                         data: bytes = b"", value: int = 0,
-                        gas: Optional[int] = None) -> List[Tuple[bytes, List[int]]]:
+                        gas: int | None = None) -> list[tuple[bytes, list[int]]]:
         """Prefetch what a transaction will touch, from the node's ``eth_createAccessList``.
 
         ``sender``, ``to`` and the block's coinbase are prefetched too (the node's access list
         leaves them out; the EVM reads them). Where the node does not offer
-        ``eth_createAccessList`` (or it fails for this transaction), only those are prefetched and the error is kept in
-        :attr:`last_access_list_error`.
+        ``eth_createAccessList`` (or it fails for this transaction), only those are prefetched
+        and the error is kept in :attr:`last_access_list_error`.
 
         Parameters
         ----------
@@ -520,21 +522,21 @@ class RPCBackend:
         list of (address, list of int)
             The access list the node returned (empty on fallback).
         """
-        sender_b = _address(sender)
-        to_b = None if to is None else _address(to)
-        tx: Dict[str, Any] = {"from": codec.address(sender_b), "data": codec.data(data),
-                              "value": codec.quantity(value)}
+        sender_b = to_address(sender)
+        to_b = None if to is None else to_address(to)
+        tx: dict[str, Any] = {"from": hexjson.address(sender_b), "data": hexjson.data(data),
+                              "value": hexjson.quantity(value)}
         if to_b is not None:
-            tx["to"] = codec.address(to_b)
+            tx["to"] = hexjson.address(to_b)
         if gas is not None:
-            tx["gas"] = codec.quantity(gas)
+            tx["gas"] = hexjson.quantity(gas)
         call = ("eth_createAccessList", [tx, self._pin()])
-        access: List[Tuple[bytes, List[int]]] = []
+        access: list[tuple[bytes, list[int]]] = []
         self.last_access_list_error = None
         try:
             with self._lock:
                 (result,) = self._fetch([call])
-            access = self._parse_access_list(result, *call)
+            access = hexjson.parse_access_list(result, *call)
         except (ChainMismatchError, BlockNotAvailableError):
             raise
         except RPCError as exc:
@@ -545,18 +547,42 @@ class RPCBackend:
         self.prefetch(accounts, slots)
         return access
 
-    @staticmethod
-    def _parse_access_list(result, method, params) -> List[Tuple[bytes, List[int]]]:
-        if not isinstance(result, dict) or not isinstance(result.get("accessList"), list):
-            raise RPCMalformedResponse("answer lacks 'accessList'", method, params)
+    def access_lists(
+        self, txs: Sequence[tuple[bytes, bytes, bytes, int]]
+    ) -> list[list[tuple[bytes, list[int]]]]:
+        """The node's access lists of several transactions, in one batch (one round trip).
+
+        Each transaction is asked for with ``eth_createAccessList`` at the pinned block. The
+        answers are hints for :meth:`prefetch`: a transaction that the node fails (a revert
+        there) or answers malformed gets an empty list.
+
+        Parameters
+        ----------
+        txs : sequence of (sender, to, data, value)
+            The transactions (20-byte ``sender`` and ``to``).
+
+        Returns
+        -------
+        list of list of (address, list of int)
+            One access list per transaction, in order.
+
+        Raises
+        ------
+        RPCError
+            The batch itself failed (the node cannot be reached, or its answer is no batch).
+        """
+        pin = self._pin()
+        calls = [("eth_createAccessList", [{
+            "from": hexjson.address(sender), "to": hexjson.address(to),
+            "data": hexjson.data(data), "value": hexjson.quantity(value)}, pin])
+            for sender, to, data, value in txs]
+        results = self.rpc.batch(calls, allow_errors=True)
         out = []
-        for item in result["accessList"]:
-            if not isinstance(item, dict) or not isinstance(item.get("storageKeys", []), list):
-                raise RPCMalformedResponse(f"bad access list item {item!r:.80}", method, params)
-            a = codec.parse_data(item.get("address"), "address", 20, method, params)
-            keys = [codec.parse_word(k, "storage key", method, params)
-                    for k in item.get("storageKeys", [])]
-            out.append((a, keys))
+        for (method, params), result in zip(calls, results):
+            try:
+                out.append(hexjson.parse_access_list(result, method, params))
+            except RPCError:  # an RPCResponseError answer, or a malformed one
+                out.append([])
         return out
 
     # ---------------------------------------------------------------- cache export / disk
@@ -566,7 +592,7 @@ class RPCBackend:
         Returns
         -------
         tuple
-            ``(timestamp, block_number, accounts, storage)``, see :mod:`verbs.fork.cache`
+            ``(timestamp, block_number, accounts, storage)``, see :mod:`verbs.remote.cache`
             (32-byte little-endian words, code padded with 33 zero bytes), in first-use order.
             Served means fetched from the node or read from the disk cache in this run.
         """
@@ -575,7 +601,7 @@ class RPCBackend:
                               [(a, *info) for a, info in self._accounts.items()],
                               [(a, s, v) for (a, s), v in self._storage.items()])
 
-    def flush(self) -> Optional[Path]:
+    def flush(self) -> Path | None:
         """Merge what was fetched from the node into the disk cache file (atomically).
 
         Called by :meth:`close`, on leaving a ``with`` block, when the backend is
@@ -597,7 +623,7 @@ class RPCBackend:
         finally:
             self.rpc.close()
 
-    def __enter__(self) -> "RPCBackend":
+    def __enter__(self) -> RPCBackend:
         return self
 
     def __exit__(self, *exc) -> None:

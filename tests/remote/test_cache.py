@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from verbs.fork.cache import (
+from verbs.errors import RPCMalformedResponse
+from verbs.remote.cache import (
     EMPTY_CODE_HASH,
     account_entry,
     make_cache,
@@ -13,8 +14,7 @@ from verbs.fork.cache import (
     read_storage_entry,
     strip_code_padding,
 )
-from verbs.fork.codec import parse_data, parse_quantity, parse_word
-from verbs.fork.errors import RPCMalformedResponse
+from verbs.remote.hexjson import parse_data, parse_quantity, parse_word
 
 DAI = bytes.fromhex("6b175474e89094c44da98b954eedeac495271d0f")
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from verbs.fork import RPCBackend
-from verbs.fork.cache import EMPTY_CODE_HASH, keccak256, read_account_entry, read_storage_entry
+from verbs.primitives import EMPTY_CODE_HASH, keccak256
+from verbs.remote import RPCBackend
+from verbs.remote.cache import read_account_entry, read_storage_entry
 
 
 def backend(chain, block, tmp_path, **kw):
@@ -95,7 +96,7 @@ def test_block_hashes_come_from_the_node_up_to_the_pinned_block(erc20_chain, tmp
     b = backend(chain, block, tmp_path)
     for n in [chain.deploy_block, *chain.blocks]:
         assert b.block_hash(n) == chain.hashes[n]
-    from verbs.fork import BlockNotAvailableError
+    from verbs.remote import BlockNotAvailableError
     with pytest.raises(BlockNotAvailableError, match="after the fork block"):
         b.block_hash(block + 1)
 
@@ -186,6 +187,35 @@ def test_prefetch_for_tx_uses_the_access_list_so_the_call_needs_no_more_requests
     b.basic(a), b.basic(chain.token)
     b.storage(chain.token, chain.balance_key(a)), b.storage(chain.token, chain.balance_key(c))
     assert b.rpc.stats.round_trips == trips
+
+
+def test_access_lists_gives_one_list_per_transaction_in_one_round_trip(erc20_chain,
+                                                                       tmp_path):
+    from eth_abi import encode
+    chain = erc20_chain
+    a, c = chain.accounts[0], chain.accounts[2]
+    b = backend(chain, chain.blocks[-1], tmp_path)
+    transfer = bytes.fromhex("a9059cbb") + encode(["address", "uint256"], ["0x" + c.hex(), 1])
+    too_much = bytes.fromhex("a9059cbb") + encode(["address", "uint256"],
+                                                  ["0x" + c.hex(), 1 << 255])
+    trips = b.rpc.stats.round_trips
+    ok, reverted = b.access_lists([(a, chain.token, transfer, 0),
+                                   (a, chain.token, too_much, 0)])
+    assert b.rpc.stats.round_trips == trips + 1
+    slots = {s for addr, keys in ok if addr == chain.token for s in keys}
+    assert {chain.balance_key(a), chain.balance_key(c)} <= slots
+    assert reverted == []  # the node fails it (a revert there): no hint, no error
+
+
+def test_is_cached_is_false_before_a_fetch_and_true_after(erc20_chain, tmp_path):
+    chain = erc20_chain
+    b = backend(chain, chain.blocks[-1], tmp_path)
+    assert not b.is_cached(chain.token)
+    trips = b.rpc.stats.round_trips
+    assert not b.is_cached("0x" + chain.token.hex())
+    assert b.rpc.stats.round_trips == trips  # asking never fetches
+    b.basic(chain.token)
+    assert b.is_cached(chain.token)
 
 
 def test_export_cache_has_the_original_verbs_shape_and_byte_orders(erc20_chain, tmp_path):

@@ -1,25 +1,22 @@
 """Block builders: how the queued transactions of a step are ordered."""
 from __future__ import annotations
 
-import typing
-
 import numpy as np
 
-if typing.TYPE_CHECKING:  # pragma: no cover
-    from verbs.envs.base import PendingTransaction
+from verbs.envs.base import PendingTransaction
 
 
 def order_random(
-    rng: np.random.Generator, queue: typing.List["PendingTransaction"]
-) -> typing.List["PendingTransaction"]:
+    rng: np.random.Generator, queue: list[PendingTransaction]
+) -> list[PendingTransaction]:
     """Shuffle the queue with the env's seeded generator (the original's random validator)."""
     order = rng.permutation(len(queue))
     return [queue[i] for i in order]
 
 
 def order_gas_priority(
-    rng: np.random.Generator, queue: typing.List["PendingTransaction"]
-) -> typing.List["PendingTransaction"]:
+    rng: np.random.Generator, queue: list[PendingTransaction]
+) -> list[PendingTransaction]:
     """Order the queue by gas priority, as the original's gas-priority validator.
 
     Transactions are grouped by sender; each group is ordered by nonce (transactions without a
@@ -27,7 +24,7 @@ def order_gas_priority(
     fee of their first transaction, highest first, ties broken by the seeded generator (the
     original breaks them by hash-map order, which is not reproducible).
     """
-    groups: typing.Dict[bytes, typing.List[typing.Tuple[int, "PendingTransaction"]]] = {}
+    groups: dict[bytes, list[tuple[int, PendingTransaction]]] = {}
     for index, tx in enumerate(queue):
         groups.setdefault(tx.sender, []).append((index, tx))
     ordered_groups = []

@@ -19,7 +19,7 @@ again and the next save replaces the file.
 
 File format (JSON)::
 
-    {"format": "verbs.fork.cache", "version": 1, "chain_id": 1, "block_number": 18784000,
+    {"format": "verbs.remote.cache", "version": 1, "chain_id": 1, "block_number": 18784000,
      "block": {BlockEnv.to_json()},
      "accounts": {"0x<address>": ["0x<balance>", <nonce>, "0x<code>"], ...},
      "storage": {"0x<address>": {"0x<slot>": "0x<value>", ...}, ...},
@@ -33,23 +33,20 @@ import json
 import os
 import tempfile
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, Optional, Tuple, Union
 
-from verbs.fork.block import BlockEnv
+from verbs.errors import CacheWarning
+from verbs.remote.block import BlockEnv
 
 try:  # POSIX
     import fcntl
 except ImportError:  # pragma: no cover - Windows: atomic replace still prevents torn files
     fcntl = None
 
-FORMAT = "verbs.fork.cache"
+FORMAT = "verbs.remote.cache"
 VERSION = 1
-
-
-class CacheWarning(UserWarning):
-    """A cache file was unreadable or stale and is ignored."""
 
 
 def default_cache_dir() -> Path:
@@ -74,11 +71,11 @@ class CacheData:
     """
 
     block: BlockEnv
-    accounts: Dict[bytes, Tuple[int, int, bytes]] = field(default_factory=dict)
-    storage: Dict[Tuple[bytes, int], int] = field(default_factory=dict)
-    block_hashes: Dict[int, bytes] = field(default_factory=dict)
+    accounts: dict[bytes, tuple[int, int, bytes]] = field(default_factory=dict)
+    storage: dict[tuple[bytes, int], int] = field(default_factory=dict)
+    block_hashes: dict[int, bytes] = field(default_factory=dict)
 
-    def update(self, other: "CacheData") -> None:
+    def update(self, other: CacheData) -> None:
         """Add ``other``'s entries (``other`` wins where both have one)."""
         self.accounts.update(other.accounts)
         self.storage.update(other.storage)
@@ -86,7 +83,7 @@ class CacheData:
 
     def to_json(self) -> dict:
         """The file's JSON document."""
-        storage: Dict[str, Dict[str, str]] = {}
+        storage: dict[str, dict[str, str]] = {}
         for (addr, slot), value in self.storage.items():
             storage.setdefault("0x" + addr.hex(), {})[hex(slot)] = hex(value)
         return {
@@ -100,10 +97,10 @@ class CacheData:
         }
 
     @classmethod
-    def from_json(cls, doc) -> "CacheData":
+    def from_json(cls, doc) -> CacheData:
         """Parse a file's JSON document (raises ``ValueError``/``KeyError``/``TypeError``)."""
         if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-            raise ValueError("not a verbs.fork cache file")
+            raise ValueError("not a verbs.remote cache file")
         if doc.get("version") != VERSION:
             raise ValueError(f"cache format version {doc.get('version')!r}, expected {VERSION}")
         block = BlockEnv.from_json(doc["block"])
@@ -177,7 +174,7 @@ class DiskCache:
         The cache directory (default: :func:`default_cache_dir`); files go under ``fork/``.
     """
 
-    def __init__(self, directory: Union[str, Path, None] = None):
+    def __init__(self, directory: str | Path | None = None):
         base = Path(directory).expanduser() if directory is not None else default_cache_dir()
         self.root = base / "fork"
 
@@ -185,7 +182,7 @@ class DiskCache:
         """The file of one block."""
         return self.root / f"chain-{int(chain_id)}" / f"block-{int(block_number)}.json"
 
-    def load(self, chain_id: int, block_number: int) -> Optional[CacheData]:
+    def load(self, chain_id: int, block_number: int) -> CacheData | None:
         """The cached data of a block, or ``None`` (missing, or unreadable: warns)."""
         path = self.path(chain_id, block_number)
         try:
@@ -233,7 +230,7 @@ class DiskCache:
     def _index_path(self) -> Path:
         return self.root / "nodes.json"
 
-    def _read_index(self) -> Dict[str, int]:
+    def _read_index(self) -> dict[str, int]:
         try:
             with open(self._index_path()) as f:
                 doc = json.load(f)
@@ -243,7 +240,7 @@ class DiskCache:
             return {}
         return {k: v for k, v in doc.items() if isinstance(v, int)}
 
-    def known_chain_id(self, url: str) -> Optional[int]:
+    def known_chain_id(self, url: str) -> int | None:
         """The chain id this node URL answered with last time, if recorded."""
         return self._read_index().get(self._node_key(url))
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from verbs.fork import RPCBackend
+from verbs.remote import RPCBackend
 
 _BUILD = "is not built: python setup.py build_ext --inplace"
 evm_mod = pytest.importorskip("verbs._evm.evm", reason=f"the compiled EVM (verbs._evm.evm) {_BUILD}")

@@ -20,24 +20,13 @@ so that other modules need not repeat the byte-order and padding rules.
 """
 from __future__ import annotations
 
-from typing import Iterable, List, Tuple
+from collections.abc import Iterable
 
-from Crypto.Hash import keccak as _keccak
-
-AccountEntry = Tuple[bytes, Tuple[bytes, int, bytes, bytes]]
-StorageEntry = Tuple[bytes, bytes, bytes]
-Cache = Tuple[int, int, List[AccountEntry], List[StorageEntry]]
+from verbs.primitives import EMPTY_CODE_HASH, keccak256
+from verbs.types import AccountEntry, Cache, StorageEntry
 
 CODE_PADDING = 33
 """Zero bytes revm appends to legacy code (and stores for an account without code)."""
-
-
-def keccak256(data: bytes) -> bytes:
-    """keccak256 of ``data`` (pycryptodome)."""
-    return _keccak.new(digest_bits=256, data=bytes(data)).digest()
-
-
-EMPTY_CODE_HASH = keccak256(b"")
 
 
 def _le32(n: int) -> bytes:
@@ -72,8 +61,8 @@ def storage_entry(address: bytes, slot: int, value: int) -> StorageEntry:
 
 
 def make_cache(timestamp: int, block_number: int,
-               accounts: Iterable[Tuple[bytes, int, int, bytes]],
-               storage: Iterable[Tuple[bytes, int, int]]) -> Cache:
+               accounts: Iterable[tuple[bytes, int, int, bytes]],
+               storage: Iterable[tuple[bytes, int, int]]) -> Cache:
     """A cache value from ``(address, balance, nonce, code)`` and ``(address, slot, value)``."""
     return (int(timestamp), int(block_number),
             [account_entry(*a) for a in accounts],
@@ -102,14 +91,14 @@ def strip_code_padding(code: bytes, code_hash: bytes) -> bytes:
     raise ValueError("cached code does not match its code hash")
 
 
-def read_account_entry(entry: AccountEntry) -> Tuple[bytes, int, int, bytes]:
+def read_account_entry(entry: AccountEntry) -> tuple[bytes, int, int, bytes]:
     """``(address, balance, nonce, code)`` of an account entry (code without padding)."""
     address, (balance, nonce, code_hash, code) = entry
     return (bytes(address), int.from_bytes(balance, "little"), int(nonce),
             strip_code_padding(code, code_hash))
 
 
-def read_storage_entry(entry: StorageEntry) -> Tuple[bytes, int, int]:
+def read_storage_entry(entry: StorageEntry) -> tuple[bytes, int, int]:
     """``(address, slot, value)`` of a storage entry."""
     address, slot, value = entry
     return bytes(address), int.from_bytes(slot, "little"), int.from_bytes(value, "little")

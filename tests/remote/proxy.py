@@ -33,12 +33,12 @@ import struct
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Dict, List, Optional
+from typing import Any
 from urllib.parse import urlsplit
 
 
 class _Fault:
-    def __init__(self, kind: str, times: Optional[int], method: Optional[str], **options):
+    def __init__(self, kind: str, times: int | None, method: str | None, **options):
         self.kind = kind
         self.times = times
         self.method = method
@@ -66,14 +66,14 @@ class FaultProxy:
         self.upstream_timeout = upstream_timeout
         self.requests = 0
         self.calls = 0
-        self.log: List[Any] = []
-        self._faults: List[_Fault] = []
+        self.log: list[Any] = []
+        self._faults: list[_Fault] = []
         self._lock = threading.Lock()
-        self._server: Optional[ThreadingHTTPServer] = None
-        self._thread: Optional[threading.Thread] = None
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------ control
-    def inject(self, kind: str, times: Optional[int] = 1, method: Optional[str] = None,
+    def inject(self, kind: str, times: int | None = 1, method: str | None = None,
                **options) -> None:
         """Queue a fault for the next ``times`` requests (``None``: until :meth:`clear`).
 
@@ -107,7 +107,7 @@ class FaultProxy:
         assert self._server is not None, "proxy not started"
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
-    def start(self) -> "FaultProxy":
+    def start(self) -> FaultProxy:
         """Listen on a free loopback port, serving in a daemon thread."""
         proxy = self
 
@@ -141,14 +141,14 @@ class FaultProxy:
                 self._thread.join(timeout=5)
             self._server = None
 
-    def __enter__(self) -> "FaultProxy":
+    def __enter__(self) -> FaultProxy:
         return self.start()
 
     def __exit__(self, *exc) -> None:
         self.stop()
 
     # ------------------------------------------------------------ serving
-    def _take_fault(self, methods: List[str]) -> Optional[_Fault]:
+    def _take_fault(self, methods: list[str]) -> _Fault | None:
         with self._lock:
             for fault in self._faults:
                 if fault.method is not None and fault.method not in methods:
@@ -172,8 +172,8 @@ class FaultProxy:
             conn.close()
 
     @staticmethod
-    def _reply(handler, status: int, body: bytes, headers: Optional[Dict[str, str]] = None,
-               content_length: Optional[int] = None) -> None:
+    def _reply(handler, status: int, body: bytes, headers: dict[str, str] | None = None,
+               content_length: int | None = None) -> None:
         lines = [f"HTTP/1.1 {status} {http.client.responses.get(status, 'Status')}",
                  "Content-Type: application/json",
                  f"Content-Length: {len(body) if content_length is None else content_length}"]

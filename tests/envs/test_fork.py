@@ -1,7 +1,7 @@
 """ForkEnv on a real node (anvil): state at a past block, the same transactions as the node,
 a simulation replayed offline from the exported cache, snapshots, ``ETH_RPC_URL``, workers.
 
-anvil is found as in ``tests/fork/conftest.py`` (whose helper functions are loaded here by
+anvil is found as in ``tests/remote/conftest.py`` (whose helper functions are loaded here by
 path): without it these tests skip with the reason, and fail under ``CI=true``.
 """
 from __future__ import annotations
@@ -12,7 +12,6 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List
 
 import pytest
 
@@ -20,16 +19,16 @@ from verbs import abi, envs, utils
 from verbs._evm.tx import Tx
 from verbs.envs import RevertError
 from verbs.envs.cache import CacheBackend
-from verbs.fork import ForkConfigError, RPCBackend, RPCResponseError
-from verbs.fork.cache import keccak256, read_account_entry, read_storage_entry
+from verbs.remote import RemoteConfigError, RPCBackend, RPCResponseError
+from verbs.remote.cache import keccak256, read_account_entry, read_storage_entry
 from verbs.sim import BaseAgent, Sim
 
 
 def _load_fork_helpers():
     # by path, under its own name: the tests folders are not packages
-    name = "verbs_tests_fork_conftest_helpers"
+    name = "verbs_tests_remote_conftest_helpers"
     if name not in sys.modules:
-        path = Path(__file__).resolve().parents[1] / "fork" / "conftest.py"
+        path = Path(__file__).resolve().parents[1] / "remote" / "conftest.py"
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
@@ -53,10 +52,10 @@ class TokenChain:
     rules: str
     erc20: object
     token: bytes
-    accounts: List[bytes]
+    accounts: list[bytes]
     deploy_block: int
-    blocks: List[int] = field(default_factory=list)
-    balances: Dict[int, Dict[bytes, int]] = field(default_factory=dict)
+    blocks: list[int] = field(default_factory=list)
+    balances: dict[int, dict[bytes, int]] = field(default_factory=dict)
 
     def send(self, sender: bytes, to, data: bytes, gas: int = 300_000, value: int = 0) -> dict:
         """eth_sendTransaction (automined) from an unlocked account; the receipt."""
@@ -272,7 +271,7 @@ class TransferAgent(BaseAgent):
     """Each step: read its token balance (a call) and send a random part of it to a random
     other agent (a queued transaction)."""
 
-    def __init__(self, address: bytes, token: bytes, erc20, peers: List[bytes]):
+    def __init__(self, address: bytes, token: bytes, erc20, peers: list[bytes]):
         self.address = address
         self.token = token
         self.erc20 = erc20
@@ -292,7 +291,7 @@ class TransferAgent(BaseAgent):
         return self.balance
 
 
-def _make_agents(env, chain: TokenChain, n_fresh: int = 3) -> List[TransferAgent]:
+def _make_agents(env, chain: TokenChain, n_fresh: int = 3) -> list[TransferAgent]:
     holders = chain.accounts[:2]  # accounts[2] holds tokens too but is no agent
     fresh = [utils.int_to_address(0xA6E0 + i) for i in range(n_fresh)]
     peers = holders + fresh
@@ -405,9 +404,9 @@ def test_exported_cache_of_a_real_fee_fork_holds_what_fees_touch(chain):
 # --------------------------------------------------------------------------- node URL
 def test_no_node_url_and_no_eth_rpc_url_raises_a_clear_error(monkeypatch):
     monkeypatch.delenv("ETH_RPC_URL", raising=False)
-    with pytest.raises(ForkConfigError, match="ETH_RPC_URL"):
+    with pytest.raises(RemoteConfigError, match="ETH_RPC_URL"):
         envs.ForkEnvRandom(None, 1, cache_dir=False)
-    with pytest.raises(ValueError, match="node_url"):  # ForkConfigError is a ValueError
+    with pytest.raises(ValueError, match="node_url"):  # RemoteConfigError is a ValueError
         envs.ForkEnvGasPriority(None, 1, 3, cache_dir=False)
 
 
