@@ -65,6 +65,16 @@ def _as_uint(value, name: str, allow_none: bool = False) -> typing.Optional[int]
     return value
 
 
+def _snapshot_from_original(value, backend):
+    """The Snapshot of the original's 5-tuple, and the backend that answers its block hashes."""
+    from verbs.envs.original import BlockHashes, from_original
+
+    snapshot, block_hashes = from_original(value)
+    if block_hashes and backend is None:
+        backend = BlockHashes(block_hashes)
+    return snapshot, backend
+
+
 class BaseEnv:
     """Common machinery of the empty and fork environments.
 
@@ -72,8 +82,9 @@ class BaseEnv:
     ----------
     seed : int
         Seed of the env's random generator (transaction shuffling, prevrandao).
-    snapshot : verbs.envs.Snapshot, optional
-        Start from this snapshot (shares its state copy-on-write).
+    snapshot : verbs.envs.Snapshot or tuple, optional
+        Start from this snapshot (shares its state copy-on-write), or from the original verbs'
+        5-tuple (read into a new state; the env starts at step 0, as the original).
     cache : verbs.types.Cache, optional
         Start from a fetch cache in the original verbs' shape.
     fork : str
@@ -95,7 +106,7 @@ class BaseEnv:
     def __init__(
         self,
         seed: int,
-        snapshot: typing.Optional[Snapshot] = None,
+        snapshot: typing.Union[Snapshot, tuple, list, None] = None,
         cache=None,
         *,
         fork: str = "Osaka",
@@ -136,6 +147,8 @@ class BaseEnv:
 
             self._cache_backend = CacheBackend(cache, strict=strict_cache)
             backend = self._cache_backend
+        if snapshot is not None and not isinstance(snapshot, Snapshot):
+            snapshot, backend = _snapshot_from_original(snapshot, backend)
 
         self._evm = _core.EVM(
             fork=fork,
