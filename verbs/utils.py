@@ -3,7 +3,9 @@
 ``to_address`` is the one function that turns user input into an address:
 the ABI codec and the simulation environments use it, so addresses are
 accepted in the same forms everywhere (20 bytes, or a hex string whose mixed
-case must match its EIP-55 checksum) and are always returned as 20 bytes.
+case must match its EIP-55 checksum) and returns them as 20 bytes (values
+decoded from ABI data hold them as EIP-55 checksummed strings instead, see
+:mod:`verbs.codec`).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from verbs._evm.keccak import keccak256
 from verbs import abi, envs
 from verbs.envs import Snapshot
 from verbs.envs.base import SIM_GAS_LIMIT
-from verbs.envs.original import ORIGINAL_GAS_LIMIT, from_original
+from verbs.envs.original import ORIGINAL_GAS_LIMIT, from_original, shareable
 
 REPO = Path(__file__).resolve().parents[2]
 VENV04 = REPO / "benchmarks" / ".venv-verbs04"
@@ -267,3 +267,12 @@ def test_our_tuple_loads_into_verbs_041_with_the_same_balances(original_pickle, 
     token_abi.transfer.execute(env, mover, token, [holders[0], 12345])
     assert theirs["after"] == _balances(env, token_abi, token, holders)
     assert theirs["step"] == 1
+
+
+def test_shareable_reads_a_tuple_once_unless_it_carries_block_hashes():
+    t = _minimal()
+    shared = shareable(t)
+    assert isinstance(shared, Snapshot) and shared.state == from_original(t)[0].state
+    assert shareable(shared) is shared
+    t[4] = [(_le(3), b"\xaa" * 32)]
+    assert shareable(t) is t  # kept as the tuple, so each env answers BLOCKHASH from it

@@ -532,8 +532,9 @@ class BaseEnv:
         """Freeze the state into an immutable snapshot (cost proportional to what changed since
         the last snapshot) holding the state, the block env and the step.
 
-        Not the original's 5-tuple: a :class:`verbs.envs.Snapshot` value (picklable, savable,
-        comparable).  Events and the pending queue are not part of it.
+        A :class:`verbs.envs.Snapshot` value (picklable, savable, comparable) that also reads
+        as the original's 5-tuple (``s[0]`` .. ``s[4]``, built on first access).  Events and
+        the pending queue are not part of it.
         """
         return Snapshot(self._evm.export_snapshot(), self._evm.block_env(), self._step)
 

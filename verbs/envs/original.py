@@ -280,6 +280,20 @@ def from_original(value: typing.Any) -> tuple[Snapshot, dict[int, bytes]]:
     return Snapshot(state.export_snapshot(), block, 0), hashes
 
 
+def shareable(value: typing.Any) -> typing.Any:
+    """``value`` as a :class:`Snapshot` that many envs can share, where that loses nothing.
+
+    An original 5-tuple without block hashes becomes a Snapshot once (instead of being read
+    again by every env built from it); anything else is returned as it is.
+    """
+    from verbs.envs.snapshot import Snapshot
+
+    if isinstance(value, Snapshot) or not isinstance(value, (tuple, list)):
+        return value
+    snapshot, hashes = from_original(value)
+    return value if hashes else snapshot
+
+
 class BlockHashes:
     """A state backend that only answers ``BLOCKHASH`` from a tuple's block hashes.
 
