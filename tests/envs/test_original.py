@@ -9,6 +9,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from verbs._evm.keccak import keccak256
 
 from verbs import abi, envs
@@ -276,3 +278,29 @@ def test_shareable_reads_a_tuple_once_unless_it_carries_block_hashes():
     assert shareable(shared) is shared
     t[4] = [(_le(3), b"\xaa" * 32)]
     assert shareable(t) is t  # kept as the tuple, so each env answers BLOCKHASH from it
+
+
+_accounts = st.dictionaries(
+    st.binary(min_size=20, max_size=20),
+    st.tuples(
+        st.integers(0, 2**64 - 1),
+        st.integers(0, 2**256 - 1),
+        st.one_of(st.just(b""), st.binary(min_size=1, max_size=40)),
+        st.dictionaries(st.integers(0, 2**256 - 1), st.integers(1, 2**256 - 1), max_size=4),
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_accounts, st.integers(0, 2**40), st.integers(0, 2**40), st.binary(min_size=32, max_size=32))
+def test_any_state_survives_the_tuple_both_ways(accounts, number, timestamp, prevrandao):
+    env = envs.EmptyEnvRandom(1)
+    for address, (nonce, balance, code, storage) in accounts.items():
+        env.evm.set_account(address, nonce=nonce, balance=balance, code=code, storage=storage)
+    env.evm.set_block(number=number, timestamp=timestamp, prevrandao=prevrandao)
+    snap = env.export_snapshot()
+    again, hashes = from_original(pickle.loads(pickle.dumps(tuple(snap))))
+    assert again.state == snap.state and hashes == {}
+    assert again.block == snap.block and again.step == 0
+    assert tuple(again) == tuple(snap)
