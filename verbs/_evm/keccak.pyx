@@ -51,16 +51,16 @@ cdef extern from "Python.h":
 
 cdef const char *_HEX_DIGITS = b"0123456789abcdef"
 
-# Checksummed forms already computed: a simulation decodes the same few addresses (agents,
-# tokens, pools) over and over, and a dict look-up costs a tenth of a Keccak-f permutation.
-# Bounded: emptied when full, so memory stays below a few MiB whatever the traffic.
+# Checksummed forms already computed: a simulation decodes the same few addresses
+# (agents, tokens, pools) over and over, and a dict look-up costs a tenth of a
+# Keccak-f permutation. Bounded: emptied when full, so memory stays below a few MiB.
 cdef dict _CHECKSUMS = {}
 cdef Py_ssize_t _CHECKSUMS_MAX = 16384
 
 
 cdef object _checksum(const uint8_t *p):
-    """EIP-55 form of the 20 bytes at ``p``: ``0x`` + hex, a letter upper-cased where the
-    matching nibble of keccak256(lower-case hex) is >= 8."""
+    """EIP-55 form of the 20 bytes at ``p``: ``0x`` + hex, a letter upper-cased
+    where the matching nibble of keccak256(lower-case hex) is >= 8."""
     cdef char out[42]
     cdef uint8_t h[32]
     cdef char *hexd = out + 2
@@ -82,8 +82,8 @@ cdef object _checksum(const uint8_t *p):
 def to_checksum_address(address) -> str:
     """The EIP-55 checksummed hex string of a 20-byte address.
 
-    Computed in C (hex digits, Keccak-256 of them, case from the digest); the results for
-    ``bytes`` inputs are remembered in a bounded table.
+    Computed in C (hex digits, Keccak-256 of them, case from the digest); the
+    results for ``bytes`` inputs are remembered in a bounded table.
 
     Parameters
     ----------
