@@ -279,7 +279,7 @@ def test_function_encode_decode_against_eth_abi(erc20):
     assert a.balanceOf.decode(eth_abi.encode(["uint256"], [7])) == (7,)
     assert a.decimals.decode(eth_abi.encode(["uint8"], [18])) == (18,)
     assert a.name.decode(eth_abi.encode(["string"], ["Token"])) == ("Token",)
-    assert a.transfer.decode_input(a.transfer.encode([to, 3])) == (to, 3)
+    assert a.transfer.decode_input(a.transfer.encode([to, 3])) == ("0x" + to.hex(), 3)
     with pytest.raises(ValueError, match="not transfer"):
         a.transfer.decode_input(a.approve.encode([to, 3]))
 
@@ -313,12 +313,9 @@ def test_event_decode_log_with_indexed_topics(erc20):
         eth_abi.encode(["uint256"], [5]),
     )
     assert a.Transfer.decode(log.data) == (5,)
-    assert a.Transfer.decode_log(log) == {"from": sender, "to": receiver, "value": 5}
-    assert a.Transfer.decode_log((log.address, list(log.topics), log.data)) == {
-        "from": sender,
-        "to": receiver,
-        "value": 5,
-    }
+    expected = {"from": "0x" + sender.hex(), "to": "0x" + receiver.hex(), "value": 5}
+    assert a.Transfer.decode_log(log) == expected
+    assert a.Transfer.decode_log((log.address, list(log.topics), log.data)) == expected
     assert a.Transfer.matches(log) and not a.Approval.matches(log)
     with pytest.raises(ValueError, match="not a Approval"):
         a.Approval.decode_log(log)
@@ -417,7 +414,7 @@ def test_tuple_outputs_decode():
     )
     assert f.outputs == ["(address,uint128[2])", "string[]"]
     out = eth_abi.encode(["(address,uint128[2])", "string[]"], [(b"\x05" * 20, [1, 2]), ["x", "y"]])
-    assert f.decode(out) == ((b"\x05" * 20, (1, 2)), ("x", "y"))
+    assert f.decode(out) == (("0x" + "05" * 20, (1, 2)), ("x", "y"))
 
 
 # ---------------------------------------------------------------------------

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import eth_abi
+import eth_abi.decoding
+import eth_abi.encoding
+import eth_utils
 import numpy as np
 import pytest
+from eth_abi.codec import ABICodec
+from eth_abi.registry import registry as _eth_registry
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -76,23 +81,49 @@ def signature_and_values(draw, sigs=signatures, address_as_str=False):
     return types, values
 
 
-def normalise(t: codec.AbiType, value):
-    """What decoding ``value`` should give (addresses as bytes, bytesN padded)."""
+def expected_from_values(t: codec.AbiType, value):
+    """What decoding the encoding of ``value`` gives: bytesN padded, sequences as tuples and
+    addresses EIP-55 checksummed (by eth-utils, the oracle)."""
     if t.kind == "address":
-        return value if isinstance(value, bytes) else bytes.fromhex(value[2:])
+        return eth_utils.to_checksum_address(value)
     if t.kind == "bytes" and t.size:
         return value.ljust(t.size, b"\x00")
     if t.kind == "tuple":
-        return tuple(normalise(c, v) for c, v in zip(t.components, value))
+        return tuple(expected_from_values(c, v) for c, v in zip(t.components, value))
     if t.kind == "array":
-        return tuple(normalise(t.components[0], v) for v in value)
+        return tuple(expected_from_values(t.components[0], v) for v in value)
     return value
 
 
+class _ChecksumAddressDecoder(eth_abi.decoding.AddressDecoder):
+    """eth-abi's address decoder, returning the EIP-55 form (as web3.py returns it)."""
+
+    decoder_fn = staticmethod(eth_utils.to_checksum_address)
+
+
+def _checksumming_eth_abi() -> ABICodec:
+    reg = _eth_registry.copy()
+    reg.unregister("address")
+    reg.register("address", eth_abi.encoding.AddressEncoder, _ChecksumAddressDecoder, label="address")
+    return ABICodec(reg)
+
+
+_ETH_ABI_CHECKSUMMED = _checksumming_eth_abi()
+
+
 def eth_decoded(types, data):
-    """eth-abi's decoding with addresses turned into bytes (our convention)."""
-    parsed = [parse_type(t) for t in types]
-    return tuple(normalise(t, v) for t, v in zip(parsed, eth_abi.decode(types, data)))
+    """eth-abi's strict decoding, with eth-utils' checksummed addresses: compared exactly."""
+    return _ETH_ABI_CHECKSUMMED.decode(types, data)
+
+
+def test_oracle_is_eth_abi_with_checksummed_addresses():
+    types = ["address", "(address,uint8)[]", "bytes2", "address[2]"]
+    values = [b"\xab" * 20, [(b"\x01" * 20, 3)], b"\x01", [b"\x02" * 20, b"\xcd" * 20]]
+    data = eth_abi.encode(types, values)
+    plain, checksummed = eth_abi.decode(types, data), eth_decoded(types, data)
+    assert checksummed[0] == eth_utils.to_checksum_address(plain[0]) != plain[0]
+    assert checksummed[1:3] == ((("0x" + "01" * 20, 3),), b"\x01\x00")
+    assert [a.lower() for a in checksummed[3]] == list(plain[3])
 
 
 # ---------------------------------------------------------------------------
@@ -117,7 +148,69 @@ def test_fast_decode_roundtrips_and_equals_eth_abi(sig_values):
     data = eth_abi.encode(types, values)
     decoded = c.decode(data)
     assert decoded == eth_decoded(types, data)
-    assert decoded == tuple(normalise(parse_type(t), v) for t, v in zip(types, values))
+    assert decoded == tuple(expected_from_values(parse_type(t), v) for t, v in zip(types, values))
+
+
+@SETTINGS
+@given(signature_and_values())
+def test_fast_path_equals_eth_abi_path_exactly(sig_values):
+    types, values = sig_values
+    c = Codec(types)
+    data = eth_abi.encode(types, values)
+    # Codec.decode (the class attribute) is the eth-abi path; c.decode the generated one
+    assert c.decode(data) == Codec.decode(c, data)
+
+
+def _addresses(t: codec.AbiType, value):
+    """Every decoded value of type ``address`` in ``value`` (of type ``t``)."""
+    if t.kind == "address":
+        yield value
+    elif t.kind == "tuple":
+        for c, v in zip(t.components, value):
+            yield from _addresses(c, v)
+    elif t.kind == "array":
+        for v in value:
+            yield from _addresses(t.components[0], v)
+
+
+ADDRESS_POSITIONS = [
+    ["address"],
+    ["uint8", "address", "bool"],
+    ["address[3]"],
+    ["(address,uint256)"],
+    ["((bool,address[2]),address)[2]"],
+    ["address[]"],
+    ["(address,string)"],
+    ["address[][]"],
+    ["(address[],bytes)[]"],
+    ["((address,bytes)[2],address[])"],
+]
+
+
+@pytest.mark.parametrize("types", ADDRESS_POSITIONS, ids=[",".join(t) for t in ADDRESS_POSITIONS])
+def test_decoded_addresses_are_checksummed_str_in_every_position(types):
+    counter = iter(range(1, 1000))
+    values = [_sample(parse_type(t), counter) for t in types]
+    c = Codec(types)
+    data = eth_abi.encode(types, values)
+    paths = [c.decode, lambda d: Codec.decode(c, d)] if c.is_fast else [c.decode]
+    for decode in paths:
+        decoded = decode(data)
+        assert decoded == eth_decoded(types, data)
+        found = [a for t, v in zip(types, decoded) for a in _addresses(parse_type(t), v)]
+        assert found and all(type(a) is str and a == eth_utils.to_checksum_address(a) for a in found)
+        assert any(a != a.lower() for a in found)
+
+
+def _sample(t: codec.AbiType, counter):
+    """A value of ``t`` whose addresses differ and all hold hex letters (so case shows)."""
+    if t.kind == "address":
+        return bytes([0xAB, next(counter)]) + b"\xcd" * 18
+    if t.kind == "tuple":
+        return tuple(_sample(c, counter) for c in t.components)
+    if t.kind == "array":
+        return [_sample(t.components[0], counter) for _ in range(t.size if t.size > 0 else 2)]
+    return {"uint": 7, "bool": True, "string": "s", "bytes": b"xy"}[t.kind]
 
 
 @st.composite
@@ -201,12 +294,13 @@ def test_any_signature_roundtrips_and_equals_eth_abi(sig_values):
     assert c.decode(data) == eth_decoded(types, data)
 
 
-def test_dynamic_signature_uses_eth_abi_and_decodes_addresses_as_bytes():
+def test_dynamic_signature_uses_eth_abi_and_decodes_addresses_checksummed():
     c = Codec(["string", "address[]", "(address,bytes)"])
     assert not c.is_fast
-    a = b"\x11" * 20
+    a = b"\xab" * 20
     data = c.encode(["hi", [a, "0x" + "22" * 20], (a, b"xyz")])
-    assert c.decode(data) == ("hi", (a, b"\x22" * 20), (a, b"xyz"))
+    cs = "0xABaBaBaBABabABabAbAbABAbABabababaBaBABaB"
+    assert c.decode(data) == ("hi", (cs, "0x" + "22" * 20), (cs, b"xyz"))
 
 
 def test_dynamic_decode_errors_are_decode_errors():
@@ -342,8 +436,9 @@ def test_short_data_rejected_and_trailing_data_ignored():
     data = eth_abi.encode(["address", "uint256"], [b"\x01" * 20, 5])
     with pytest.raises(DecodeError, match=r"\(address,uint256\) needs at least 64 bytes, got 63"):
         c.decode(data[:-1])
-    assert c.decode(data + b"\xff" * 7) == (b"\x01" * 20, 5)
-    assert c.decode(bytearray(data)) == c.decode(memoryview(data)) == (b"\x01" * 20, 5)
+    a = "0x" + "01" * 20
+    assert c.decode(data + b"\xff" * 7) == (a, 5)
+    assert c.decode(bytearray(data)) == c.decode(memoryview(data)) == (a, 5)
     with pytest.raises(TypeError, match="must be bytes"):
         c.decode(data.hex())
 

@@ -45,8 +45,9 @@ and ``foo1`` attributes.
 
 Compared with the original verbs 0.4:
 
-* addresses are accepted as 20 bytes or hex strings and decoded as 20 bytes
-  (the original decoded them as lower-case hex strings);
+* addresses are accepted as 20 bytes or hex strings and decoded as EIP-55
+  checksummed strings, as web3.py and titanoboa decode them (the original
+  returned eth-abi's lower-case hex strings);
 * tuple (struct) outputs and constructor arguments work;
 * ``error`` entries are kept: each ABI type has an ``errors`` mapping, and
   :func:`decode_revert` turns revert data into a readable reason;

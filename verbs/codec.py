@@ -18,7 +18,9 @@ Both paths behave the same way:
   ``numpy.bool_`` where a bool is expected (eth-abi rejects both);
 * addresses are accepted as 20 bytes or as hex strings (a mixed-case string must
   pass its EIP-55 checksum, see :func:`verbs.utils.to_address`) and are
-  **decoded as 20 bytes** (eth-abi decodes them as lower-case hex strings);
+  **decoded as EIP-55 checksummed strings** wherever they appear (eth-abi decodes
+  them as lower-case hex strings; web3.py and titanoboa return checksummed ones),
+  computed in C by :func:`verbs._evm.keccak.to_checksum_address`;
 * decoding is strict as eth-abi's strict mode: data shorter than the types need,
   dirty padding of ``address``/``bool``/``uintN``/``intN``/``bytesN`` words
   raise :class:`DecodeError` (a :class:`ValueError`) naming the output.  Bytes
@@ -28,9 +30,8 @@ Examples
 --------
 >>> c = Codec(["address", "uint256"], names=["to", "value"])
 >>> data = c.encode([b"\\x01" * 20, 10])
->>> to, value = c.decode(data)
->>> to.hex(), value
-('0101010101010101010101010101010101010101', 10)
+>>> c.decode(data)
+('0x0101010101010101010101010101010101010101', 10)
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ import eth_abi.exceptions
 import eth_abi.grammar
 from eth_abi.registry import registry as _eth_registry
 
+from verbs._evm.keccak import to_checksum_address
 from verbs.errors import DecodeError
 from verbs.primitives import to_address
 
@@ -408,11 +410,11 @@ def _prepare(node: AbiType, value: typing.Any, path: str) -> typing.Any:
 
 
 def _post(node: AbiType, value: typing.Any) -> typing.Any:
-    """Turn eth-abi decoded addresses (hex strings) into bytes."""
+    """Turn eth-abi decoded addresses (lower-case hex) into EIP-55 checksummed strings."""
     if not node.has_address:
         return value
     if node.kind == "address":
-        return bytes.fromhex(value[2:])
+        return to_checksum_address(bytes.fromhex(value[2:]))
     if node.kind == "tuple":
         return tuple(_post(c, v) for c, v in zip(node.components, value))
     item = node.components[0]
@@ -521,7 +523,7 @@ def _gen_decode(src: _Source, node: AbiType, offset: int, path: str) -> str:
         return var
     if kind == "address":
         src.emit(f"if data[{offset}:{offset + 12}] != _Z12: raise _dirty({label}, {word})")
-        return f"data[{offset + 12}:{offset + 32}]"
+        return f"_checksum(data[{offset + 12}:{offset + 32}])"
     if kind == "bool":
         var = src.var()
         src.emit(f"{var} = {word}")
@@ -567,6 +569,7 @@ _GLOBALS = {
     "_W0": _W0,
     "_W1": _W1,
     "_Z12": _Z12,
+    "_checksum": to_checksum_address,
 }
 
 
@@ -728,7 +731,7 @@ class Codec:
         -------
         tuple
             One decoded value per type (tuples and arrays as tuples, addresses
-            as 20 bytes).
+            as EIP-55 checksummed strings).
 
         Raises
         ------

@@ -2,7 +2,8 @@
 fetch caches, events and compilation.
 
 The address and hex functions are :mod:`verbs.primitives`' (re-exported here, where the
-original had them).
+original had them). Values decoded from ABI data hold
+addresses as EIP-55 checksummed strings (see :mod:`verbs.codec`).
 """
 
 from __future__ import annotations

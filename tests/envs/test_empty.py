@@ -213,7 +213,8 @@ def test_erc20_transfer_events_carry_indexed_topics(env, erc20):
     [event] = env.get_last_events()
     [log] = event.logs
     decoded = token_abi.Transfer.decode_log(log)
-    assert decoded["from"] == admin and decoded["to"] == receiver and decoded["value"] == 10
+    assert decoded["from"] == utils.to_checksum_address(admin)
+    assert decoded["to"] == utils.to_checksum_address(receiver) and decoded["value"] == 10
     assert token_abi.balanceOf.call(env, admin, token, [receiver])[0][0] == 10
 
 
@@ -247,3 +248,38 @@ def test_real_fees_charge_gas_within_the_fork_tx_gas_cap(fork, test_contract):
     before = env.get_balance(admin)
     _, _, gas = a.setValue.execute(env, admin, address, [5])
     assert env.get_balance(admin) == before - gas * 7
+
+
+def test_decoded_checksummed_addresses_feed_back_into_every_env_method(env, erc20):
+    """Decoded addresses are EIP-55 strings; the env takes them wherever it takes an address,
+    and still returns the addresses it creates as 20 bytes, as the original."""
+    token_abi, bytecode = erc20
+    admin = utils.int_to_address(0xABCDEF)
+    token = token_abi.constructor.deploy(env, admin, bytecode, ["T", "T", 1000])
+    assert type(token) is bytes and len(token) == 20
+    env.submit_transaction(admin, token, token_abi.transfer.encode([utils.int_to_address(0xFEED), 10]),
+                           True)
+    env.process_block()
+    [log] = env.get_last_events()[0].logs
+    assert type(log.address) is bytes
+    decoded = token_abi.Transfer.decode_log(log)
+    sender, receiver = decoded["from"], decoded["to"]
+    assert sender == utils.to_checksum_address(admin) and sender != sender.lower()
+    assert receiver == utils.to_checksum_address(utils.int_to_address(0xFEED))
+    token_str = utils.to_checksum_address(token)
+
+    env.create_account(receiver, 10**18)
+    assert env.get_balance(receiver) == 10**18 == env.get_balance(utils.to_address(receiver))
+    assert token_abi.balanceOf.call(env, sender, token_str, [receiver])[0] == (10,)
+    token_abi.transfer.execute(env, receiver, token_str, [sender, 4])
+    assert env.call(sender, token_str, token_abi.balanceOf.encode([receiver]))[0] == (
+        (6).to_bytes(32, "big"))
+    env.execute(receiver, token_str, token_abi.transfer.encode([sender, 1]))
+    env.submit_transaction(receiver, token_str, token_abi.transfer.encode([sender, 1]), True)
+    env.submit_transactions([token_abi.transfer.transaction(receiver, token_str, [sender, 1])])
+    env.process_block()
+    assert token_abi.balanceOf.call(env, sender, token, [receiver])[0] == (3,)
+    second = env.deploy_contract(receiver, "T2", bytecode + token_abi.constructor.encode(["U", "U", 5]))
+    assert type(second) is bytes and len(second) == 20
+    third = token_abi.constructor.deploy(env, sender, bytecode, ["V", "V", 5])
+    assert type(third) is bytes and len(third) == 20

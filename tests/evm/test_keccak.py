@@ -3,9 +3,10 @@ import os
 
 import pytest
 from Crypto.Hash import keccak as crypto_keccak
+from eth_utils import to_checksum_address as reference_checksum
 from hypothesis import given, settings, strategies as st
 
-from verbs._evm.keccak import keccak256
+from verbs._evm.keccak import keccak256, to_checksum_address
 
 
 def reference(data: bytes) -> bytes:
@@ -61,3 +62,25 @@ def test_rejects_non_buffers():
         keccak256("text")
     with pytest.raises(TypeError):
         keccak256(12)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.binary(min_size=20, max_size=20))
+def test_to_checksum_address_matches_eth_utils(address):
+    expected = reference_checksum(address)
+    assert to_checksum_address(address) == expected
+    assert to_checksum_address(address) == expected  # the remembered result
+    assert to_checksum_address(bytearray(address)) == expected
+    assert to_checksum_address(memoryview(address)) == expected
+
+
+@pytest.mark.parametrize("bad", [b"", b"\x01" * 19, b"\x01" * 21, bytearray(32)])
+def test_to_checksum_address_rejects_other_lengths(bad):
+    with pytest.raises(ValueError, match="an address is 20 bytes"):
+        to_checksum_address(bad)
+
+
+@pytest.mark.parametrize("bad", [None, 5, "0x" + "00" * 20])
+def test_to_checksum_address_rejects_non_bytes(bad):
+    with pytest.raises(TypeError):
+        to_checksum_address(bad)

@@ -46,6 +46,15 @@ def test_one_and_two_workers_give_identical_results(token_snapshot):
     assert run(token_snapshot, n_jobs=1) == run(token_snapshot, n_jobs=2)
 
 
+def test_the_original_snapshot_tuple_gives_the_same_results(token_snapshot):
+    snapshot, *rest = token_snapshot
+    # step is the one thing the tuple does not carry; this snapshot was taken at step 0
+    assert snapshot.step == 0
+    expected = run(token_snapshot, n_jobs=1)
+    assert run((tuple(snapshot), *rest), n_jobs=1) == expected
+    assert run((list(snapshot), *rest), n_jobs=2) == expected
+
+
 def test_explicit_seeds(token_snapshot):
     a = run(token_snapshot, n_jobs=1, seeds=[10, 11, 12])
     b = run(token_snapshot, n_jobs=1)

@@ -68,6 +68,16 @@ def _as_uint(value, name: str, allow_none: bool = False) -> int | None:
     return value
 
 
+def _snapshot_from_original(value, backend):
+    """The Snapshot of the original's 5-tuple, and the backend that answers its block hashes."""
+    from verbs.envs.original import BlockHashes, from_original
+
+    snapshot, block_hashes = from_original(value)
+    if block_hashes and backend is None:
+        backend = BlockHashes(block_hashes)
+    return snapshot, backend
+
+
 class BaseEnv:
     """Common machinery of the empty and fork environments.
 
@@ -75,8 +85,9 @@ class BaseEnv:
     ----------
     seed : int
         Seed of the env's random generator (transaction shuffling, prevrandao).
-    snapshot : verbs.envs.Snapshot, optional
-        Start from this snapshot (shares its state copy-on-write).
+    snapshot : verbs.envs.Snapshot or tuple, optional
+        Start from this snapshot (shares its state copy-on-write), or from the original verbs'
+        5-tuple (read into a new state; the env starts at step 0, as the original).
     cache : verbs.types.Cache, optional
         Start from a fetch cache in the original verbs' shape.
     fork : str
@@ -98,7 +109,7 @@ class BaseEnv:
     def __init__(
         self,
         seed: int,
-        snapshot: Snapshot | None = None,
+        snapshot: Snapshot | tuple | list | None = None,
         cache=None,
         *,
         fork: str = "Osaka",
@@ -137,6 +148,8 @@ class BaseEnv:
         if cache is not None:
             self._cache_backend = CacheBackend(cache, strict=strict_cache)
             backend = self._cache_backend
+        if snapshot is not None and not isinstance(snapshot, Snapshot):
+            snapshot, backend = _snapshot_from_original(snapshot, backend)
 
         self._evm = EVM(
             fork=fork,
@@ -515,8 +528,9 @@ class BaseEnv:
         """Freeze the state into an immutable snapshot (cost proportional to what changed since
         the last snapshot) holding the state, the block env and the step.
 
-        Not the original's 5-tuple: a :class:`verbs.envs.Snapshot` value (picklable, savable,
-        comparable).  Events and the pending queue are not part of it.
+        A :class:`verbs.envs.Snapshot` value (picklable, savable, comparable) that also reads
+        as the original's 5-tuple (``s[0]`` .. ``s[4]``, built on first access).  Events and
+        the pending queue are not part of it.
         """
         return Snapshot(self._evm.export_snapshot(), self._evm.block_env(), self._step)
 

@@ -22,8 +22,10 @@ class EmptyEnvRandom(_EmptyEnv):
     ----------
     seed : int
         Seed of the env's random generator.
-    snapshot : verbs.envs.Snapshot, optional
-        Start from a snapshot (shared copy-on-write: O(1) whatever the state size).
+    snapshot : verbs.envs.Snapshot or tuple, optional
+        Start from a snapshot (shared copy-on-write: O(1) whatever the state size), or from the
+        original verbs' 5-tuple ``(block env, accounts, contracts, logs, block hashes)`` as its
+        ``export_snapshot()`` made it (read in O(state); the env starts at step 0).
     cache : verbs.types.Cache, optional
         Start from a fetch cache (the original's ``Cache`` value).
     **options

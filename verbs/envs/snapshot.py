@@ -1,9 +1,10 @@
 """Environment snapshots: frozen state, block env and step, shared copy-on-write.
 
-A snapshot is deliberately not the original verbs' 5-tuple: it is a value that environments
-built from it share in O(1) (``EmptyEnvRandom(seed, snapshot=s)``), that pickles to a compact,
-versioned binary form with a checksum, saves to and loads from a file, and compares equal to a
-snapshot of the same content.
+A snapshot is a value that environments built from it share in O(1)
+(``EmptyEnvRandom(seed, snapshot=s)``), that pickles to a compact, versioned binary form with a
+checksum, saves to and loads from a file, and compares equal to a snapshot of the same content.
+It also reads as the original verbs' 5-tuple (``len(s) == 5``, ``s[0]`` .. ``s[4]``, iteration,
+unpacking; see :mod:`verbs.envs.original`), built on first access.
 """
 from __future__ import annotations
 
@@ -50,12 +51,36 @@ class Snapshot:
         The simulation step at which it was taken.
     """
 
-    __slots__ = ("state", "block", "step")
+    __slots__ = ("state", "block", "step", "_original")
 
     def __init__(self, state, block: dict, step: int):
         self.state = state
         self.block = dict(block)
         self.step = int(step)
+        self._original: tuple | None = None
+
+    # -------------------------------------------------------------- the original's 5-tuple
+    def as_original(self) -> tuple:
+        """The original verbs' 5-tuple ``(block env, accounts, contracts, logs, block hashes)``.
+
+        Built on the first call (it reads the whole state) and kept; see
+        :func:`verbs.envs.original.to_original` for its shapes.  It carries no step, chain id,
+        fork or rules: an env built from it starts at step 0.
+        """
+        if self._original is None:
+            from verbs.envs.original import to_original
+
+            self._original = to_original(self)
+        return self._original
+
+    def __len__(self) -> int:
+        return 5
+
+    def __getitem__(self, index):
+        return self.as_original()[index]
+
+    def __iter__(self):
+        return iter(self.as_original())
 
     # -------------------------------------------------------------- value semantics
     def __eq__(self, other) -> bool:

@@ -289,8 +289,9 @@ def batch_run(
         Monte-Carlo samples per parameter set (seeds ``0 .. n_samples-1``).
     parameters_samples : list of dict
         Parameter sets, passed to ``sim_func`` as keyword arguments.
-    snapshot : verbs.envs.Snapshot, optional
-        Every sample's env starts from this snapshot (shared copy-on-write).
+    snapshot : verbs.envs.Snapshot or tuple, optional
+        Every sample's env starts from this snapshot (shared copy-on-write), or from the
+        original verbs' 5-tuple (read once here unless it carries block hashes).
     cache : verbs.types.Cache, optional
         Every sample's env starts from this fetch cache.
     gas_priority : bool
@@ -335,6 +336,10 @@ def batch_run(
         if not isinstance(params, dict):
             raise TypeError(f"parameters_samples[{i}] must be a dict, got {type(params).__name__}")
 
+    if snapshot is not None:
+        from verbs.envs.original import shareable
+
+        snapshot = shareable(snapshot)
     job = _Job(sim_func, n_steps, snapshot, cache, gas_priority, sim_kwargs, env_options or {})
     tasks = [
         (i * len(seeds) + k, params, seed)
