@@ -54,8 +54,6 @@ static const bn_fp BN_ONE = {{0xd35d438dc58f0d9dULL, 0x0a78eb28f5c70b3dULL,
                               0x666ea36f7879462cULL, 0x0e0a77c19a07df2fULL}}; /* R mod p */
 static const uint64_t BN_PM2[4] = {0x3c208c16d87cfd45ULL, 0x97816a916871ca8dULL,
                                    0xb85045b68181585dULL, 0x30644e72e131a029ULL}; /* p - 2 */
-static const uint64_t BN_R[4] = {0x43e1f593f0000001ULL, 0x2833e84879b97091ULL,
-                                 0xb85045b68181585dULL, 0x30644e72e131a029ULL}; /* group order */
 static const uint64_t BN_U = 0x44e992b44a6909f1ULL;           /* the curve parameter u */
 /* 6u + 2 = 29793968203157093288, a 65-bit number: bit 64 is set, low 64 bits below. */
 static const uint64_t BN_ATE_LO = 0x9d797039be763ba8ULL;
@@ -436,13 +434,60 @@ static void bn_fp12_frob(bn_fp12 *r, const bn_fp12 *a) {
     bn_fp2_conj(&t, &a->c1.c2); bn_fp2_mul(&r->c1.c2, &t, &BN_GAMMA[4]); /* w^5 */
 }
 
-/* a^e for a 64-bit e. */
-static void bn_fp12_pow64(bn_fp12 *r, const bn_fp12 *a, uint64_t e) {
+/* a^2 for a in the cyclotomic subgroup (a^(p^4 - p^2 + 1) = 1), after Granger and Scott.
+ * Seen over Fp4 = Fp2[s]/(s^2 - xi) with s = w^3, a = A0 + A1 w + A2 w^2 where
+ * A0 = g0 + g3 s, A1 = g1 + g4 s, A2 = g2 + g5 s (g_k the coefficient of w^k), and
+ *   a^2 = (3 A0^2 - 2 conj(A0)) + (3 s A2^2 + 2 conj(A1)) w + (3 A1^2 - 2 conj(A2)) w^2
+ * with conj(x + y s) = x - y s. */
+static void bn_fp4_sqr(bn_fp2 *r0, bn_fp2 *r1, const bn_fp2 *x, const bn_fp2 *y) {
+    bn_fp2 x2, y2, t;
+    bn_fp2_sqr(&x2, x);
+    bn_fp2_sqr(&y2, y);
+    bn_fp2_add(&t, x, y);
+    bn_fp2_sqr(&t, &t);
+    bn_fp2_sub(&t, &t, &x2);
+    bn_fp2_sub(r1, &t, &y2);   /* 2xy */
+    bn_fp2_mul_xi(&y2, &y2);
+    bn_fp2_add(r0, &x2, &y2);  /* x^2 + xi y^2 */
+}
+
+/* r = 3 t - 2 g  and  r = 3 t + 2 g */
+static inline void bn_fp2_3t_m2g(bn_fp2 *r, const bn_fp2 *t, const bn_fp2 *g) {
+    bn_fp2 d;
+    bn_fp2_sub(&d, t, g);
+    bn_fp2_dbl(&d, &d);
+    bn_fp2_add(r, &d, t);
+}
+static inline void bn_fp2_3t_p2g(bn_fp2 *r, const bn_fp2 *t, const bn_fp2 *g) {
+    bn_fp2 d;
+    bn_fp2_add(&d, t, g);
+    bn_fp2_dbl(&d, &d);
+    bn_fp2_add(r, &d, t);
+}
+
+static void bn_fp12_cyclo_sqr(bn_fp12 *r, const bn_fp12 *a) {
+    const bn_fp2 g0 = a->c0.c0, g1 = a->c1.c0, g2 = a->c0.c1;
+    const bn_fp2 g3 = a->c1.c1, g4 = a->c0.c2, g5 = a->c1.c2;
+    bn_fp2 t0, t1, u0, u1, v0, v1;
+    bn_fp4_sqr(&t0, &t1, &g0, &g3);  /* A0^2 */
+    bn_fp4_sqr(&u0, &u1, &g1, &g4);  /* A1^2 */
+    bn_fp4_sqr(&v0, &v1, &g2, &g5);  /* A2^2; s A2^2 = xi v1 + v0 s */
+    bn_fp2_mul_xi(&v1, &v1);
+    bn_fp2_3t_m2g(&r->c0.c0, &t0, &g0);
+    bn_fp2_3t_p2g(&r->c1.c1, &t1, &g3);
+    bn_fp2_3t_p2g(&r->c1.c0, &v1, &g1);
+    bn_fp2_3t_m2g(&r->c0.c2, &v0, &g4);
+    bn_fp2_3t_m2g(&r->c0.c1, &u0, &g2);
+    bn_fp2_3t_p2g(&r->c1.c2, &u1, &g5);
+}
+
+/* a^e for a 64-bit e and a in the cyclotomic subgroup. */
+static void bn_fp12_cyclo_pow64(bn_fp12 *r, const bn_fp12 *a, uint64_t e) {
     bn_fp12 acc, base = *a;
     bn_fp12_one(&acc);
     int started = 0;
     for (int i = 63; i >= 0; i--) {
-        if (started) bn_fp12_sqr(&acc, &acc);
+        if (started) bn_fp12_cyclo_sqr(&acc, &acc);
         if ((e >> i) & 1) {
             if (started) bn_fp12_mul(&acc, &acc, &base);
             else acc = base;
@@ -454,7 +499,7 @@ static void bn_fp12_pow64(bn_fp12 *r, const bn_fp12 *a, uint64_t e) {
 
 /* f^((p^12 - 1) / r) */
 static void bn_final_exp(bn_fp12 *r, const bn_fp12 *f) {
-    bn_fp12 a, b, t;
+    bn_fp12 a, t;
     /* easy part: f^((p^6 - 1)(p^2 + 1)) */
     bn_fp12_inv(&t, f);
     bn_fp12_conj(&a, f);
@@ -466,29 +511,29 @@ static void bn_final_exp(bn_fp12 *r, const bn_fp12 *f) {
      *   l3 = 1, l2 = 6u^2 + 1, l1 = -36u^3 - 18u^2 - 12u + 1, l0 = -36u^3 - 30u^2 - 18u - 2.
      * a is now unitary (a^(p^6 + 1) = 1), so a^-1 is its conjugate. */
     bn_fp12 fu, fu2, fu3, fu3_36, x, y, acc;
-    bn_fp12_pow64(&fu, &a, BN_U);
-    bn_fp12_pow64(&fu2, &fu, BN_U);
-    bn_fp12_pow64(&fu3, &fu2, BN_U);
-    bn_fp12_pow64(&fu3_36, &fu3, 36);
+    bn_fp12_cyclo_pow64(&fu, &a, BN_U);
+    bn_fp12_cyclo_pow64(&fu2, &fu, BN_U);
+    bn_fp12_cyclo_pow64(&fu3, &fu2, BN_U);
+    bn_fp12_cyclo_pow64(&fu3_36, &fu3, 36);
     /* a^l0 = conj(fu3^36 fu2^30 fu^18 a^2) */
-    bn_fp12_pow64(&x, &fu2, 30);
+    bn_fp12_cyclo_pow64(&x, &fu2, 30);
     bn_fp12_mul(&x, &x, &fu3_36);
-    bn_fp12_pow64(&y, &fu, 18);
+    bn_fp12_cyclo_pow64(&y, &fu, 18);
     bn_fp12_mul(&x, &x, &y);
-    bn_fp12_sqr(&y, &a);
+    bn_fp12_cyclo_sqr(&y, &a);
     bn_fp12_mul(&x, &x, &y);
     bn_fp12_conj(&acc, &x);
     /* a^l1 = conj(fu3^36 fu2^18 fu^12) a */
-    bn_fp12_pow64(&x, &fu2, 18);
+    bn_fp12_cyclo_pow64(&x, &fu2, 18);
     bn_fp12_mul(&x, &x, &fu3_36);
-    bn_fp12_pow64(&y, &fu, 12);
+    bn_fp12_cyclo_pow64(&y, &fu, 12);
     bn_fp12_mul(&x, &x, &y);
     bn_fp12_conj(&x, &x);
     bn_fp12_mul(&x, &x, &a);
     bn_fp12_frob(&x, &x);
     bn_fp12_mul(&acc, &acc, &x);
     /* a^l2 = fu2^6 a */
-    bn_fp12_pow64(&x, &fu2, 6);
+    bn_fp12_cyclo_pow64(&x, &fu2, 6);
     bn_fp12_mul(&x, &x, &a);
     bn_fp12_frob(&x, &x);
     bn_fp12_frob(&x, &x);
@@ -499,7 +544,6 @@ static void bn_final_exp(bn_fp12 *r, const bn_fp12 *f) {
     bn_fp12_frob(&x, &x);
     bn_fp12_mul(&acc, &acc, &x);
     *r = acc;
-    (void)b;
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -683,6 +727,40 @@ static void bn_g2_add_affine(bn_g2j *r, const bn_g2j *a, const bn_g2a *b) {
     bn_fp2_sub(&r->y, &t, &yh);
 }
 
+/* The twisted Frobenius psi on E': (x, y) -> (conj(x) w^(2(p-1)), conj(y) w^(3(p-1))),
+ * the p-power Frobenius of E carried over to E' by the twist map; it acts on G2 as [p]. */
+static void bn_g2_frob(bn_g2a *r, const bn_g2a *a) {
+    bn_fp2 t;
+    bn_fp2_conj(&t, &a->x);
+    bn_fp2_mul(&r->x, &t, &BN_GAMMA[1]);
+    bn_fp2_conj(&t, &a->y);
+    bn_fp2_mul(&r->y, &t, &BN_GAMMA[2]);
+}
+
+/* Whether q (on E', not infinity) has order r, tested as psi(q) == [6u^2] q.
+ * In G2, psi = [p] and p = 6u^2 mod r.  Conversely psi satisfies psi^2 - t psi + p = 0
+ * on E' (it is conjugate to the Frobenius of E, trace t = 6u^2 + 1), so psi(q) = [l] q
+ * with l = 6u^2 gives [l^2 - t l + p] q = [p - 6u^2] q = [r] q = 0. */
+static const uint64_t BN_6U2[2] = {0xf83e9682e87cfd46ULL, 0x6f4d8248eeb859fbULL};
+
+static int bn_g2_in_group(const bn_g2a *q) {
+    bn_g2j t;
+    memset(&t, 0, sizeof t);
+    for (int i = 127; i >= 0; i--) {
+        bn_g2_dbl(&t, &t);
+        if ((BN_6U2[i / 64] >> (i % 64)) & 1) bn_g2_add_affine(&t, &t, q);
+    }
+    if (bn_g2_is_inf(&t)) return 0;
+    bn_g2a f;
+    bn_g2_frob(&f, q);
+    bn_fp2 zz, zzz, x, y;  /* compare t = (X/Z^2, Y/Z^3) with f */
+    bn_fp2_sqr(&zz, &t.z);
+    bn_fp2_mul(&zzz, &zz, &t.z);
+    bn_fp2_mul(&x, &f.x, &zz);
+    bn_fp2_mul(&y, &f.y, &zzz);
+    return bn_fp2_eq(&x, &t.x) && bn_fp2_eq(&y, &t.y);
+}
+
 /* Decode 128 bytes (x_im, x_re, y_im, y_re) and check the point is in G2. */
 static int bn_g2_decode(bn_g2a *q, int *inf, const unsigned char *in) {
     if (bn_fp_from_bytes(&q->x.c1, in) || bn_fp_from_bytes(&q->x.c0, in + 32) ||
@@ -696,14 +774,7 @@ static int bn_g2_decode(bn_g2a *q, int *inf, const unsigned char *in) {
     bn_fp2_mul(&rr, &rr, &q->x);
     bn_fp2_add(&rr, &rr, &BN_B2);
     if (!bn_fp2_eq(&l, &rr)) return BN254_ERR_G2_CURVE;
-    /* [r] q must be infinity */
-    bn_g2j t;
-    memset(&t, 0, sizeof t);
-    for (int i = 255; i >= 0; i--) {
-        bn_g2_dbl(&t, &t);
-        if ((BN_R[i / 64] >> (i % 64)) & 1) bn_g2_add_affine(&t, &t, q);
-    }
-    return bn_g2_is_inf(&t) ? BN254_OK : BN254_ERR_G2_GROUP;
+    return bn_g2_in_group(q) ? BN254_OK : BN254_ERR_G2_GROUP;
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -801,15 +872,6 @@ static void bn_miller_add(bn_fp12 *f, bn_pair *s, const bn_g2a *R) {
     bn_fp2_sub(&T->y, &t, &yh);
     T->z = z3;
     bn_mul_line(f, &l0, &l1, &l2);
-}
-
-/* The twisted Frobenius on E': (x, y) -> (conj(x) w^(2(p-1)), conj(y) w^(3(p-1))). */
-static void bn_g2_frob(bn_g2a *r, const bn_g2a *a) {
-    bn_fp2 t;
-    bn_fp2_conj(&t, &a->x);
-    bn_fp2_mul(&r->x, &t, &BN_GAMMA[1]);
-    bn_fp2_conj(&t, &a->y);
-    bn_fp2_mul(&r->y, &t, &BN_GAMMA[2]);
 }
 
 /* Product of the Miller loops of n pairs (none at infinity), sharing the squarings. */
