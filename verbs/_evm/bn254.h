@@ -787,14 +787,39 @@ typedef struct {
     bn_g2j t;       /* running multiple of q in the Miller loop */
 } bn_pair;
 
-/* The line l0 + l1 w + l2 v w as an Fp12 element, multiplied into f. */
+/* (a0 + a1 v + a2 v^2)(b0 + b1 v) */
+static void bn_fp6_mul_01(bn_fp6 *r, const bn_fp6 *a, const bn_fp2 *b0, const bn_fp2 *b1) {
+    bn_fp2 c0, c1, c2, t;
+    bn_fp2_mul(&c0, &a->c0, b0);
+    bn_fp2_mul(&t, &a->c2, b1);
+    bn_fp2_mul_xi(&t, &t);
+    bn_fp2_add(&c0, &c0, &t);
+    bn_fp2_mul(&c1, &a->c0, b1);
+    bn_fp2_mul(&t, &a->c1, b0);
+    bn_fp2_add(&c1, &c1, &t);
+    bn_fp2_mul(&c2, &a->c1, b1);
+    bn_fp2_mul(&t, &a->c2, b0);
+    bn_fp2_add(&c2, &c2, &t);
+    r->c0 = c0;
+    r->c1 = c1;
+    r->c2 = c2;
+}
+
+/* f *= l0 + (l1 + l2 v) w, a line value; Karatsuba over w with the sparse factors. */
 static void bn_mul_line(bn_fp12 *f, const bn_fp2 *l0, const bn_fp2 *l1, const bn_fp2 *l2) {
-    bn_fp12 l;
-    memset(&l, 0, sizeof l);
-    l.c0.c0 = *l0;
-    l.c1.c0 = *l1;
-    l.c1.c1 = *l2;
-    bn_fp12_mul(f, f, &l);
+    bn_fp6 t0, t1, s;
+    bn_fp2 m0;
+    bn_fp2_mul(&t0.c0, &f->c0.c0, l0);   /* t0 = f0 l0 */
+    bn_fp2_mul(&t0.c1, &f->c0.c1, l0);
+    bn_fp2_mul(&t0.c2, &f->c0.c2, l0);
+    bn_fp6_mul_01(&t1, &f->c1, l1, l2);  /* t1 = f1 (l1 + l2 v) */
+    bn_fp6_add(&s, &f->c0, &f->c1);      /* (f0 + f1)(l0 + l1 + l2 v) - t0 - t1 */
+    bn_fp2_add(&m0, l0, l1);
+    bn_fp6_mul_01(&s, &s, &m0, l2);
+    bn_fp6_sub(&s, &s, &t0);
+    bn_fp6_sub(&f->c1, &s, &t1);
+    bn_fp6_mul_v(&t1, &t1);              /* f0 l0 + v t1 */
+    bn_fp6_add(&f->c0, &t0, &t1);
 }
 
 /* Tangent at T evaluated at P, then T = 2T.  For T = (X, Y, Z) Jacobian on the twist the
