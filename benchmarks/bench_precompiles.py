@@ -72,7 +72,7 @@ def revm_call():
         calls[0] += 1
         if calls[0] % 4096 == 0:  # its journal grows with each call
             evm = pyrevm.EVM(spec_id="CANCUN")
-        return bytes(evm.message_call("0x" + "00" * 19 + "ff", "0x%040x" % address, data,
+        return bytes(evm.message_call("0x" + "00" * 19 + "ff", f"0x{address:040x}", data,
                                       gas=2**60))
 
     return call
@@ -96,11 +96,11 @@ def main() -> None:
             assert ok and used == gas, (backend, address)
             if address == 0x08:
                 assert out == word(1)
-            row.append(median_us(lambda: P.run_precompile(address, data, gas, P.CANCUN), reps))
+            row.append(median_us(lambda a=address, d=data, g=gas: P.run_precompile(a, d, g, P.CANCUN), reps))
         print(f"{backend:10} " + " ".join(f"{t:20.1f}" for t in row))
     call = revm_call()
     if call is not None:
-        row = [median_us(lambda: call(address, data), args.reps)
+        row = [median_us(lambda a=address, d=data: call(a, d), args.reps)
                for address, data, _ in cases.values()]
         print(f"{'revm':10} " + " ".join(f"{t:20.1f}" for t in row) + "   (pyrevm message_call)")
 

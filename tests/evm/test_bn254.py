@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import py_ecc.optimized_bn128 as bn
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from verbs._evm import precompiles as P
 
@@ -97,7 +98,7 @@ def revm_outcome(address: int, data: bytes) -> tuple[bool, bytes] | None:
         return None
     evm = pyrevm.EVM(spec_id="CANCUN")
     try:
-        out = evm.message_call("0x" + "00" * 19 + "ff", "0x%040x" % address, data, gas=2**60)
+        out = evm.message_call("0x" + "00" * 19 + "ff", f"0x{address:040x}", data, gas=2**60)
     except RuntimeError as exc:  # pyrevm reports a halted call as RuntimeError
         assert "PrecompileError" in str(exc)
         return (False, b"")
