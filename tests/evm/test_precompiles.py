@@ -542,10 +542,10 @@ def bn_twist_point_outside_g2() -> bytes:
     raise AssertionError("no point found")
 
 
-@pytest.fixture(params=["pyrevm", "py_ecc"])
+@pytest.fixture(params=["c", "py_ecc"])
 def bn254_backend(request, monkeypatch):
-    if request.param == "pyrevm":
-        pytest.importorskip("pyrevm")
+    if request.param == "c":
+        pytest.importorskip("verbs._evm.bn254", reason="the bn254 extension is not built")
     monkeypatch.setattr(P.bn254, "BN254_BACKEND", request.param)
     return request.param
 
@@ -598,20 +598,6 @@ def test_bn254_pairing(bn254_backend):
     assert P.run_precompile(0x08, outside, 10**6, CANCUN) == (False, 10**6, b"")
     not_on_twist = bn_g1(bn.G1) + word(1) + word(2) + word(3) + word(4)
     assert P.run_precompile(0x08, not_on_twist, 10**6, CANCUN) == (False, 10**6, b"")
-
-
-def test_pyrevm_instance_is_renewed_so_its_journal_stays_bounded(monkeypatch):
-    pytest.importorskip("pyrevm")
-    monkeypatch.setattr(P.bn254, "BN254_BACKEND", "pyrevm")
-    monkeypatch.setattr(P.bn254, "_REVM_CALLS_PER_INSTANCE", 50)
-    g = bn_g1(bn.G1)
-    first = None
-    for i in range(120):
-        assert P.run_precompile(0x06, g + g, 150, CANCUN)[0]
-        if i == 0:
-            first = P.bn254._revm.evm
-        assert P.bn254._revm.evm.journal_len <= 51
-    assert P.bn254._revm.evm is not first
 
 
 # =============================================================================================

@@ -15,8 +15,8 @@ Modules and libraries
   sha256 (hashlib), ripemd160 (pycryptodome), identity.
 - ``modexp``: gmpy2's ``powmod`` when gmpy2 is installed, else Python's ``pow``
   (EIP-198, EIP-2565, EIP-7823, EIP-7883).
-- ``bn254``: add/mul/pairing (EIP-196/197/1108): revm's implementation through
-  pyrevm when pyrevm is installed (50-80x faster), otherwise py_ecc's
+- ``bn254``: add/mul/pairing (EIP-196/197/1108): C (``bn254.h``, module
+  ``verbs._evm.bn254``), otherwise py_ecc's
   ``optimized_bn128``. Input validation and gas are computed here either way.
 - ``blake2f`` (EIP-152): C, in ``blake2.h`` (module ``verbs._evm.blake2``).
 - ``kzg``: point evaluation (EIP-4844): a pairing check with py-arkworks-bls12381

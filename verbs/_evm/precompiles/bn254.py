@@ -2,52 +2,32 @@
 
 from __future__ import annotations
 
-import threading
-
 from verbs._evm.precompiles._common import PrecompileFailure, _charge, _read
 
 BN254_P = 0x30644E72E131A029B85045B68181585D97816A916871CA8D3C208C16D87CFD47
 BN254_N = 0x30644E72E131A029B85045B68181585D2833E84879B9709143E1F593F0000001
 
-_revm = threading.local()  # per-thread pyrevm.EVM used only for revm's bn254 precompiles
-_REVM_CALLS_PER_INSTANCE = 4096
-
-
 def _pick_bn254_backend() -> str:
     try:
-        import pyrevm  # noqa: F401
+        from verbs._evm import bn254  # noqa: F401
     except ImportError:
         return "py_ecc"
-    return "pyrevm"
+    return "c"
 
 
-#: ``"pyrevm"`` or ``"py_ecc"``: which library computes bn254 results.
+#: ``"c"`` (``verbs._evm.bn254``, built with the package) or ``"py_ecc"`` (the fallback
+#: where the extension is missing): which code computes bn254 results.
 BN254_BACKEND = _pick_bn254_backend()
 
 
-def _bn254_revm(address: int, data: bytes) -> bytes:
-    """Run revm's bn254 precompile (through pyrevm) on ``data``.
+def _bn254_c(name: str, data: bytes):
+    """Call ``verbs._evm.bn254.<name>`` on ``data``; its ValueError is a rejected input."""
+    from verbs._evm import bn254
 
-    Gas is charged by the caller; revm gets ample gas, so a halt means that
-    revm rejected the input.
-    """
-    evm = getattr(_revm, "evm", None)
-    calls = getattr(_revm, "calls", 0)
-    if evm is None or calls >= _REVM_CALLS_PER_INSTANCE:
-        import pyrevm
-
-        # pyrevm's journal grows by one entry per message_call (about 400 bytes) and is
-        # never cleared, so the instance is replaced now and then.
-        evm = _revm.evm = pyrevm.EVM(spec_id="CANCUN")
-        calls = 0
-    _revm.calls = calls + 1
     try:
-        out = evm.message_call("0x" + "00" * 19 + "ff", "0x%040x" % address, data, gas=2**60)
-    except RuntimeError as exc:  # pyrevm reports a halted call as RuntimeError
-        if "PrecompileError" in str(exc):
-            raise PrecompileFailure(str(exc)) from exc
-        raise
-    return bytes(out)
+        return getattr(bn254, name)(data)
+    except ValueError as exc:
+        raise PrecompileFailure(str(exc)) from exc
 
 
 def _bn254_fq(b: bytes) -> int:
@@ -98,8 +78,8 @@ def bn254_add(data: bytes, gas: int, fork: int) -> tuple[int, bytes]:
     """ECADD (0x06) on alt_bn128 (EIP-196, gas EIP-1108)."""
     used = _charge(150, gas)
     data = _read(data, 0, 128)
-    if BN254_BACKEND == "pyrevm":
-        return used, _bn254_revm(0x06, data)
+    if BN254_BACKEND == "c":
+        return used, _bn254_c("g1_add", data)
     from py_ecc.optimized_bn128 import add
 
     return used, _bn254_out(add(_bn254_g1(data[:64]), _bn254_g1(data[64:])))
@@ -109,8 +89,8 @@ def bn254_mul(data: bytes, gas: int, fork: int) -> tuple[int, bytes]:
     """ECMUL (0x07) on alt_bn128 (EIP-196, gas EIP-1108)."""
     used = _charge(6000, gas)
     data = _read(data, 0, 96)
-    if BN254_BACKEND == "pyrevm":
-        return used, _bn254_revm(0x07, data)
+    if BN254_BACKEND == "c":
+        return used, _bn254_c("g1_mul", data)
     from py_ecc.optimized_bn128 import multiply
 
     point = _bn254_g1(data[:64])
@@ -122,8 +102,8 @@ def bn254_pairing(data: bytes, gas: int, fork: int) -> tuple[int, bytes]:
     used = _charge(45000 + 34000 * (len(data) // 192), gas)
     if len(data) % 192:
         raise PrecompileFailure("bn254 pairing input not a multiple of 192 bytes")
-    if BN254_BACKEND == "pyrevm":
-        return used, _bn254_revm(0x08, data)
+    if BN254_BACKEND == "c":
+        return used, (1 if _bn254_c("pairing_check", data) else 0).to_bytes(32, "big")
     from py_ecc.optimized_bn128 import FQ12, is_inf
     from py_ecc.optimized_bn128.optimized_pairing import final_exponentiate, pairing
 
