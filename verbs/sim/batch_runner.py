@@ -30,6 +30,8 @@ from multiprocessing.connection import wait
 
 from tqdm import tqdm
 
+from verbs.sim.runner import suppress_progress
+
 __all__ = ["SampleError", "batch_run", "to_dataframe"]
 
 
@@ -101,7 +103,9 @@ class _Job:
 
         env_type = EmptyEnvGasPriority if self.gas_priority else EmptyEnvRandom
         env = env_type(seed, snapshot=self.snapshot, cache=self.cache, **self.env_options)
-        return self.sim_func(env, seed, self.n_steps, **params, **self.sim_kwargs)
+        # Every executor runs a sample through here: the batch's bar is the only bar.
+        with suppress_progress():
+            return self.sim_func(env, seed, self.n_steps, **params, **self.sim_kwargs)
 
     def run_safely(self, params: dict, seed: int):
         try:

@@ -1,6 +1,8 @@
 """The simulation loop."""
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import typing
 
 import numpy as np
@@ -10,6 +12,25 @@ from verbs.sim.agent import BaseAgent
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     from verbs.types import Cache, Env
+
+# Set while a batch sample runs: the batch draws one bar over samples, and a bar per sample
+# would interleave with it.  A context variable, so that it holds in the thread or task that
+# runs the sample (Dask runs samples in worker threads) and nowhere else.
+_PROGRESS_SUPPRESSED: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "verbs_sim_progress_suppressed", default=False)
+
+
+@contextlib.contextmanager
+def suppress_progress() -> typing.Iterator[None]:
+    """Within this block, :meth:`Sim.run` draws no progress bar, whatever its arguments.
+
+    :func:`verbs.sim.batch_runner.batch_run` runs every sample inside it.
+    """
+    token = _PROGRESS_SUPPRESSED.set(True)
+    try:
+        yield
+    finally:
+        _PROGRESS_SUPPRESSED.reset(token)
 
 
 class Sim:
@@ -70,6 +91,15 @@ class Sim:
         Each step: every agent's ``update`` returns transactions, which are queued; the env
         processes them as the next block; every agent's ``record`` is collected.
 
+        Parameters
+        ----------
+        n_steps : int
+            Number of steps (blocks).
+        show_progress : bool
+            A tqdm progress bar over steps on stderr.  Inside a
+            :func:`~verbs.sim.batch_runner.batch_run` sample there is none: the batch's bar
+            counts samples.
+
         Returns
         -------
         list of list
@@ -79,7 +109,7 @@ class Sim:
         env = self.env
         agents = self.agents
         rng = self.rng
-        for _ in trange(n_steps, disable=not show_progress):
+        for _ in trange(n_steps, disable=not show_progress or _PROGRESS_SUPPRESSED.get()):
             for agent in agents:
                 transactions = agent.update(rng, env)
                 if transactions:
