@@ -10,6 +10,9 @@ from verbs import sim, utils
 
 FIRST_ADDRESS = 1000
 
+# (n_agents, seed) of every sample this process ran (in-process and Dask-thread runs)
+CALLS = []
+
 
 class Transferer(sim.BaseAgent):
     def __init__(self, i, n_agents, max_amount):
@@ -29,6 +32,7 @@ class Transferer(sim.BaseAgent):
 def transfer_sim(env, seed, n_steps, *, n_agents, max_amount):
     """One sample: ``n_agents`` agents, ``n_steps`` blocks; ``records[step][agent]``
     (balances).  ``Sim.run`` with its default progress bar."""
+    CALLS.append((n_agents, seed))
     agents = [Transferer(i, n_agents, max_amount) for i in range(n_agents)]
     for a in agents:
         env.create_account(a.address, 10**18)
@@ -48,3 +52,18 @@ def _hold_if_asked(n_agents, seed):
     while os.getppid() == parent:  # a pool worker leaves once its driver has died
         time.sleep(0.05)
     os._exit(1)
+
+
+def other_sim(env, seed, n_steps, *, n_agents, max_amount):
+    """Another sample function (for checkpoint mismatches)."""
+    return transfer_sim(env, seed, n_steps, n_agents=n_agents, max_amount=max_amount)
+
+
+def flaky_sim(env, seed, n_steps, *, mode):
+    """Sample ``seed == 1`` raises (``mode="raise"``) or kills its worker (``"die"``)."""
+    CALLS.append((mode, seed))
+    if seed == 1 and mode == "raise":
+        raise ValueError("bad sample")
+    if seed == 1 and mode == "die":
+        os.kill(os.getpid(), 9)
+    return seed * 10
