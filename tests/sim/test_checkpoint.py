@@ -280,12 +280,17 @@ def test_a_forked_child_does_not_keep_the_checkpoint_locked(tmp_path):
     description = describe_batch(sim_func, 3, PARAMS, [0, 1, 2], None, None, False, {}, {})
     ck = Checkpoint.open(path, description)
     release, hold = os.pipe()
+    ready_r, ready_w = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: alive until told
         os.close(hold)
+        os.write(ready_w, b"r")
         os.read(release, 1)
         os._exit(0)
     os.close(release)
+    os.close(ready_w)
+    assert os.read(ready_r, 1) == b"r"  # the child runs (its fork hooks have run)
+    os.close(ready_r)
     try:
         ck.close()
         Checkpoint.open(path, description).close()
@@ -341,6 +346,20 @@ def test_an_unpicklable_result_is_a_sample_error(tmp_path):
     assert "cannot be pickled" in group["samples"][1].message
     with pytest.warns(RuntimeWarning, match="1 of 2 samples failed"):
         assert batch_run(sim, **args) == [group]
+
+
+def test_a_result_only_cloudpickle_can_pickle_is_kept(tmp_path, calls):
+    def sim(env, seed, n_steps):
+        calls.append(seed)
+        return type("Made", (), {"seed": seed})  # a class made at run time
+
+    path = tmp_path / "batch.ckpt"
+    args = dict(n_steps=1, n_samples=2, parameters_samples=[{}], show_progress=False,
+                n_jobs=1, checkpoint=path)
+    batch_run(sim, **args)
+    calls.clear()
+    [group] = batch_run(sim, **args)
+    assert calls == [] and [r.seed for r in group["samples"]] == [0, 1]
 
 
 # ----------------------------------------------------------------- fingerprints

@@ -136,10 +136,10 @@ def _resolve_n_jobs(n_jobs: int) -> int:
 
 
 # The job of the current batch, inherited by forked workers (never pickled for them).
-_INHERITED_JOB: typing.Optional[_Job] = None
+_INHERITED_JOB: _Job | None = None
 
 
-def _worker_main(conn, pickled_job: typing.Optional[bytes]) -> None:
+def _worker_main(conn, pickled_job: bytes | None) -> None:
     job = pickle.loads(pickled_job) if pickled_job is not None else _INHERITED_JOB
     while True:
         try:
@@ -194,7 +194,7 @@ def _run_pool(job: _Job, tasks, n_workers: int, on_result) -> None:
         ctx = multiprocessing.get_context("spawn")
         pickled_job = _dumps(job)
     pending = list(reversed(tasks))
-    workers: typing.List[_Worker] = []
+    workers: list[_Worker] = []
     try:
         for _ in range(min(n_workers, len(tasks))):
             workers.append(_Worker(ctx, pickled_job))
@@ -235,7 +235,7 @@ def _run_pool(job: _Job, tasks, n_workers: int, on_result) -> None:
 
 
 # --------------------------------------------------------------------------- Dask
-_DASK_JOBS: typing.Dict[str, _Job] = {}
+_DASK_JOBS: dict[str, _Job] = {}
 
 
 def _dask_run(key: str, pickled_job, params: dict, seed: int):
@@ -284,20 +284,20 @@ def batch_run(
     *,
     n_steps: int,
     n_samples: int,
-    parameters_samples: typing.List[typing.Dict],
+    parameters_samples: list[dict],
     snapshot=None,
     cache=None,
     gas_priority: bool = False,
     n_jobs: int = -1,
     verbose: int = 10,
     executor=None,
-    seeds: typing.Optional[typing.Sequence[int]] = None,
+    seeds: typing.Sequence[int] | None = None,
     show_progress: bool = True,
     raise_errors: bool = False,
-    env_options: typing.Optional[dict] = None,
-    checkpoint: typing.Union[str, os.PathLike, None] = None,
+    env_options: dict | None = None,
+    checkpoint: str | os.PathLike | None = None,
     **sim_kwargs,
-) -> typing.List[typing.Dict[str, typing.Any]]:
+) -> list[dict[str, typing.Any]]:
     """Run Monte-Carlo samples of a simulation over parameter sets, in parallel.
 
     Parameters
@@ -383,7 +383,7 @@ def batch_run(
     env_options = dict(env_options or {})
     job = _Job(sim_func, n_steps, snapshot, cache, gas_priority, sim_kwargs, env_options)
     n = len(seeds)
-    results: typing.List[typing.Any] = [None] * (len(parameters_samples) * n)
+    results: list[typing.Any] = [None] * (len(parameters_samples) * n)
     failures = []
 
     store = None
@@ -456,7 +456,7 @@ def batch_run(
     ]
 
 
-def to_dataframe(results: typing.List[typing.Dict[str, typing.Any]]):
+def to_dataframe(results: list[dict[str, typing.Any]]):
     """Turn batch results into a tidy pandas DataFrame.
 
     One row per recorded value: the parameter columns, ``sample`` (its index within the

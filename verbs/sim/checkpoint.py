@@ -25,6 +25,7 @@ Records are pickles: load only checkpoint files you wrote.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import pickle
 import struct
@@ -75,7 +76,7 @@ class CheckpointMismatchError(CheckpointError):
         What differs, one line each.
     """
 
-    def __init__(self, path: str, differences: typing.List[str]):
+    def __init__(self, path: str, differences: list[str]):
         super().__init__(
             f"checkpoint {path} was written by a different batch; a rerun must repeat the "
             f"batch's arguments exactly (or use another file). Differences:\n  "
@@ -198,8 +199,8 @@ def _function_identity(func) -> str:
 def describe_batch(
     sim_func: typing.Callable,
     n_steps,
-    parameters_samples: typing.List[dict],
-    seeds: typing.List[int],
+    parameters_samples: list[dict],
+    seeds: list[int],
     snapshot,
     cache,
     gas_priority: bool,
@@ -240,7 +241,7 @@ def _seeds_text(seeds: list) -> str:
     return text if len(text) <= 60 else f"{text[:57]}... ({len(seeds)} seeds)"
 
 
-def _differences(stored: dict, expected: dict) -> typing.List[str]:
+def _differences(stored: dict, expected: dict) -> list[str]:
     """What differs between two descriptions, one line each."""
     out = []
     if stored.get("format") != expected["format"]:
@@ -303,10 +304,10 @@ def record_bytes(param_index: int, sample_index: int, seed: int, result) -> byte
     try:
         payload = pickle.dumps(item, protocol=_PICKLE_PROTOCOL)
     except Exception:
-        try:
-            import cloudpickle
-        except ImportError:  # pragma: no cover - dask brings cloudpickle
+        if importlib.util.find_spec("cloudpickle") is None:  # pragma: no cover - dask has it
             raise
+        import cloudpickle
+
         payload = cloudpickle.dumps(item, protocol=_PICKLE_PROTOCOL)
     length = struct.pack("<Q", len(payload))
     return length + struct.pack("<I", zlib.crc32(length)) + _digest(payload) + payload
@@ -315,7 +316,7 @@ def record_bytes(param_index: int, sample_index: int, seed: int, result) -> byte
 # The descriptors of open checkpoints.  A forked child (a pool worker) closes its copies: the
 # lock belongs to the open file, which a lingering worker of a killed driver would otherwise
 # keep locked against the rerun.
-_OPEN_FDS: typing.Set[int] = set()
+_OPEN_FDS: set[int] = set()
 
 
 def _close_in_child() -> None:
@@ -362,7 +363,7 @@ class Checkpoint:
         self.finished = finished
 
     @classmethod
-    def open(cls, path: typing.Union[str, os.PathLike], description: dict) -> "Checkpoint":
+    def open(cls, path: str | os.PathLike, description: dict) -> Checkpoint:
         """Open (or create) the checkpoint of the batch that ``description`` identifies.
 
         Raises
@@ -403,7 +404,7 @@ class Checkpoint:
             os.close(self._fd)
             self._fd = None
 
-    def __enter__(self) -> "Checkpoint":
+    def __enter__(self) -> Checkpoint:
         return self
 
     def __exit__(self, *exc) -> None:

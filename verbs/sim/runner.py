@@ -46,7 +46,7 @@ class Sim:
         The agents (an empty list by default; agents may be appended later).
     """
 
-    def __init__(self, seed: int, env: "Env", agents: typing.Optional[typing.List[BaseAgent]] = None):
+    def __init__(self, seed: int, env: Env, agents: list[BaseAgent] | None = None):
         self.env = env
         self.agents = list(agents) if agents is not None else []
         self.rng = np.random.default_rng(seed)
@@ -55,12 +55,12 @@ class Sim:
     def empty(
         cls,
         seed: int,
-        agents: typing.Optional[typing.List[BaseAgent]] = None,
+        agents: list[BaseAgent] | None = None,
         snapshot=None,
-        cache: "Cache" = None,
+        cache: Cache = None,
         gas_priority: bool = False,
         **env_options,
-    ) -> "Sim":
+    ) -> Sim:
         """A simulation on an in-memory environment (empty, or from a snapshot or cache)."""
         from verbs.envs import EmptyEnvGasPriority, EmptyEnvRandom
 
@@ -70,13 +70,13 @@ class Sim:
     @classmethod
     def fork(
         cls,
-        node_url: typing.Optional[str],
-        block_number: typing.Optional[int],
+        node_url: str | None,
+        block_number: int | None,
         seed: int,
-        agents: typing.Optional[typing.List[BaseAgent]] = None,
+        agents: list[BaseAgent] | None = None,
         gas_priority: bool = False,
         **env_options,
-    ) -> "Sim":
+    ) -> Sim:
         """A simulation on a fork of a live chain at ``block_number`` (``None`` or ``0``: the
         latest block, as the original's ``0``)."""
         from verbs.envs import ForkEnvGasPriority, ForkEnvRandom
@@ -85,7 +85,7 @@ class Sim:
         block_number = block_number or None
         return cls(seed, env_type(node_url, seed, block_number, **env_options), agents)
 
-    def run(self, n_steps: int, show_progress: bool = True) -> typing.List[typing.List[typing.Any]]:
+    def run(self, n_steps: int, show_progress: bool = True) -> list[list[typing.Any]]:
         """Run ``n_steps`` steps and return the agents' records.
 
         Each step: every agent's ``update`` returns transactions, which are queued; the env
