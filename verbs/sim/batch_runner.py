@@ -34,10 +34,25 @@ from multiprocessing.connection import wait
 
 from tqdm import tqdm
 
-from verbs.sim.checkpoint import Checkpoint, describe_batch, record_bytes
+from verbs.sim.checkpoint import (
+    Checkpoint,
+    CheckpointCorruptError,
+    CheckpointError,
+    CheckpointMismatchError,
+    describe_batch,
+    record_bytes,
+)
 from verbs.sim.runner import suppress_progress
 
-__all__ = ["SampleError", "batch_run", "to_dataframe"]
+__all__ = [
+    "BatchError",
+    "CheckpointCorruptError",
+    "CheckpointError",
+    "CheckpointMismatchError",
+    "SampleError",
+    "batch_run",
+    "to_dataframe",
+]
 
 
 class SampleError:
@@ -342,7 +357,8 @@ def batch_run(
         The file's header identifies the batch: ``sim_func`` (module and qualified name),
         ``n_steps``, ``parameters_samples``, the seeds, ``snapshot``, ``cache``,
         ``gas_priority``, ``env_options`` and ``**sim_kwargs`` (digests of their pickles, so
-        they must be picklable).  A sample lost to a dead worker is not recorded: the rerun
+        they must be picklable; classes and functions made at run time, such as ABI types,
+        count by their module and name, and a class also by its contents).  A sample lost to a dead worker is not recorded: the rerun
         tries it again.  Records are pickles: load only files you wrote.
     **sim_kwargs
         Passed to every ``sim_func`` call.
@@ -357,9 +373,9 @@ def batch_run(
     ------
     BatchError
         With ``raise_errors=True``, for the first failed sample.
-    verbs.sim.checkpoint.CheckpointMismatchError
+    CheckpointMismatchError
         If ``checkpoint`` holds another batch's samples; the message names what differs.
-    verbs.sim.checkpoint.CheckpointCorruptError
+    CheckpointCorruptError
         If a record of ``checkpoint`` other than a torn last one (which is dropped, with a
         ``RuntimeWarning``, and rerun) is damaged; the message names the file and offset.
     TypeError
