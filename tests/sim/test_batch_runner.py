@@ -5,12 +5,11 @@ import signal
 
 import numpy as np
 import pytest
+from transfer_sim import Transferer, transfer_sim
 
 import verbs
 from verbs import utils
 from verbs.sim.batch_runner import BatchError, SampleError, batch_run, to_dataframe
-
-from transfer_sim import Transferer, transfer_sim
 
 
 @pytest.fixture(scope="module")
@@ -157,3 +156,14 @@ def test_sim_run_on_its_own_keeps_its_bar(capfd):
     agents = [Transferer(i, 2, 10) for i in range(2)]
     verbs.sim.Sim(1, verbs.EmptyEnvRandom(1), agents).run(4, show_progress=False)
     assert _bars(capfd.readouterr().err) == []
+
+
+def test_one_progress_bar_per_batch_on_dask(capfd):
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.Client(processes=False, n_workers=1, threads_per_worker=2,
+                            dashboard_address=None) as client:
+        capfd.readouterr()
+        batch_run(transfer_sim, n_steps=4, n_samples=3,
+                  parameters_samples=[dict(n_agents=2, max_amount=10)], executor=client)
+        bars = _bars(capfd.readouterr().err)
+    assert bars and all(b.startswith("samples") and "/3 " in b for b in bars), bars

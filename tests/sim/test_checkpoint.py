@@ -6,13 +6,13 @@ import subprocess
 import sys
 import textwrap
 import time
-import warnings
 from pathlib import Path
 
 import pytest
-
 import transfer_sim
-from transfer_sim import flaky_sim, other_sim, transfer_sim as sim_func
+from transfer_sim import flaky_sim, other_sim
+from transfer_sim import transfer_sim as sim_func
+
 from verbs.sim.batch_runner import BatchError, SampleError, batch_run
 from verbs.sim.checkpoint import (
     Checkpoint,

@@ -402,6 +402,8 @@ def batch_run(
     results: list[typing.Any] = [None] * (len(parameters_samples) * n)
     failures = []
 
+    n_workers = _resolve_n_jobs(n_jobs) if executor is None else None
+
     store = None
     if checkpoint is not None:
         description = describe_batch(sim_func, n_steps, parameters_samples, seeds, snapshot,
@@ -418,8 +420,7 @@ def batch_run(
         for k, seed in enumerate(seeds)
         if (i, k) not in finished
     ]
-    bar = tqdm(total=len(results), initial=len(results) - len(tasks),
-               disable=not show_progress, desc="samples")
+    bar = None
 
     def on_result(index, result, outcome=True):
         # ``outcome``: the sample itself gave this (a dead worker's stand-in is no outcome,
@@ -443,19 +444,22 @@ def batch_run(
         bar.update(1)
 
     try:
+        bar = tqdm(total=len(results), initial=len(results) - len(tasks),
+                   disable=not show_progress, desc="samples")
         if raise_errors and failures:
             raise BatchError(failures[0])
-        if executor is not None:
+        if not tasks:
+            pass
+        elif executor is not None:
             _run_dask(executor, job, tasks, on_result)
-        else:
-            n_workers = _resolve_n_jobs(n_jobs)
-            if n_workers == 1:  # else a pool, even for one sample: a crash kills a worker only
-                for index, params, seed in tasks:
-                    on_result(index, job.run_safely(params, seed))
-            else:
-                _run_pool(job, tasks, n_workers, on_result)
+        elif n_workers == 1:
+            for index, params, seed in tasks:
+                on_result(index, job.run_safely(params, seed))
+        else:  # a pool, even for one sample: a crash kills a worker, not the driver
+            _run_pool(job, tasks, n_workers, on_result)
     finally:
-        bar.close()
+        if bar is not None:
+            bar.close()
         if store is not None:
             store.close()
 
