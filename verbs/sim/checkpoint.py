@@ -376,10 +376,13 @@ class Checkpoint:
             If the file is not a checkpoint, or another batch holds it open.
         """
         path = os.fspath(path)
+        created = not os.path.exists(path)
         fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
         try:
             _lock(fd, path)
             finished = _load(fd, path, description)
+            if created:
+                _fsync_directory(path)
         except BaseException:
             os.close(fd)
             raise
@@ -392,10 +395,7 @@ class Checkpoint:
 
     def append_record(self, record: bytes) -> None:
         """Append a record made by :func:`record_bytes`, durably."""
-        view = memoryview(record)
-        while view:
-            written = os.write(self._fd, view)
-            view = view[written:]
+        _write_all(self._fd, record)
         os.fsync(self._fd)
 
     def close(self) -> None:
@@ -411,10 +411,37 @@ class Checkpoint:
         self.close()
 
 
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _fsync_directory(path: str) -> None:
+    """Make a new file's directory entry durable (POSIX; elsewhere a no-op)."""
+    try:
+        dir_fd = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
+    except OSError:  # pragma: no cover - e.g. Windows cannot open a directory
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:  # pragma: no cover - file systems that refuse it
+        pass
+    finally:
+        os.close(dir_fd)
+
+
+def _pread(fd: int, n: int, offset: int) -> bytes:
+    if hasattr(os, "pread"):
+        return os.pread(fd, n, offset)
+    os.lseek(fd, offset, os.SEEK_SET)  # pragma: no cover - Windows
+    return os.read(fd, n)  # pragma: no cover
+
+
 def _read_at(fd: int, offset: int, n: int) -> bytes:
     chunks = []
     while n > 0:
-        chunk = os.pread(fd, n, offset)
+        chunk = _pread(fd, n, offset)
         if not chunk:
             break
         chunks.append(chunk)
@@ -436,7 +463,7 @@ def _start_fresh(fd: int, description: dict) -> dict:
     header = _header_bytes(description)
     os.ftruncate(fd, 0)
     os.lseek(fd, 0, os.SEEK_SET)
-    os.write(fd, header)
+    _write_all(fd, header)
     os.fsync(fd)
     os.lseek(fd, 0, os.SEEK_END)
     return {}
