@@ -259,7 +259,7 @@ def test_not_a_checkpoint_file_is_left_alone(tmp_path):
 def test_an_empty_or_torn_header_file_starts_fresh(tmp_path, clean):
     path = tmp_path / "batch.ckpt"
     data, _ = full_checkpoint(path)
-    for head in (b"", data[:5], data[:20], data[:40]):
+    for head in (b"", data[:5], data[:20], data[:40], bytes(40)):
         path.write_bytes(head)
         assert batch_run(sim_func, n_jobs=1, checkpoint=path, **BATCH) == clean
         assert path.read_bytes() == data

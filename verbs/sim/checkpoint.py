@@ -472,6 +472,10 @@ def _start_fresh(fd: int, description: dict) -> dict:
 def _load(fd: int, path: str, description: dict) -> dict:
     size = os.fstat(fd).st_size
     fixed = _read_at(fd, 0, _HEADER.size)
+    if size and _all_zero(fd, 0, size):
+        # a header whose write never reached the disk (the file grew, its data did not): no
+        # sample was recorded, as records follow only a durable header
+        return _start_fresh(fd, description)
     if not MAGIC.startswith(fixed[:len(MAGIC)]):
         raise CheckpointError(
             f"{path} is not a verbs batch checkpoint (it does not start with the checkpoint "
@@ -493,6 +497,9 @@ def _load(fd: int, path: str, description: dict) -> dict:
         stored = pickle.loads(body)
     except Exception as exc:
         raise CheckpointCorruptError(path, 0, f"the header cannot be read: {exc}") from exc
+    if not isinstance(stored, dict) or (
+            stored.get("format") == FORMAT and not set(description) <= set(stored)):
+        raise CheckpointCorruptError(path, 0, "the header does not describe a batch")
     differences = _differences(stored, description)
     if differences:
         raise CheckpointMismatchError(path, differences)
