@@ -1,9 +1,11 @@
 """batch_run: grouping, seeds, executors, failures, reproducibility."""
 import os
+import re
 import signal
 
 import numpy as np
 import pytest
+from transfer_sim import Transferer, transfer_sim
 
 import verbs
 from verbs import utils
@@ -125,3 +127,53 @@ def test_bad_arguments():
         batch_run(failing_sim, n_steps=1, n_samples=1, parameters_samples=[1])
     with pytest.raises(ValueError):
         batch_run(failing_sim, n_steps=1, n_samples=1, parameters_samples=[{}], n_jobs=0)
+
+
+# ----------------------------------------------------------------- one progress bar per batch
+def _bars(stderr: str) -> list:
+    """The progress-bar lines tqdm drew (each redraw is a segment ended by \\r or \\n)."""
+    return [seg for seg in re.split(r"[\r\n]", stderr) if "|" in seg and "it" in seg]
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_one_progress_bar_per_batch(capfd, n_jobs):
+    capfd.readouterr()
+    batch_run(transfer_sim, n_steps=4, n_samples=3,
+              parameters_samples=[dict(n_agents=2, max_amount=10), dict(n_agents=3, max_amount=10)],
+              n_jobs=n_jobs)
+    bars = _bars(capfd.readouterr().err)
+    assert bars, "the batch draws a bar"
+    # every bar drawn is the batch's (over 6 samples), none a sample's Sim.run (over 4 steps)
+    assert all(b.startswith("samples") and "/6 " in b for b in bars), bars
+    assert any("6/6" in b for b in bars)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_show_progress_false_draws_nothing(capfd, n_jobs):
+    capfd.readouterr()
+    batch_run(transfer_sim, n_steps=4, n_samples=2,
+              parameters_samples=[dict(n_agents=2, max_amount=10)], n_jobs=n_jobs,
+              show_progress=False)
+    assert _bars(capfd.readouterr().err) == []
+
+
+def test_sim_run_on_its_own_keeps_its_bar(capfd):
+    capfd.readouterr()
+    transfer_sim(verbs.EmptyEnvRandom(1), 1, 4, n_agents=2, max_amount=10)
+    bars = _bars(capfd.readouterr().err)
+    assert bars and any("4/4" in b for b in bars)
+    capfd.readouterr()
+    agents = [Transferer(i, 2, 10) for i in range(2)]
+    verbs.sim.Sim(1, verbs.EmptyEnvRandom(1), agents).run(4, show_progress=False)
+    assert _bars(capfd.readouterr().err) == []
+
+
+def test_one_progress_bar_per_batch_on_dask(capfd):
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.Client(processes=False, n_workers=1, threads_per_worker=2,
+                            dashboard_address=None) as client:
+        capfd.readouterr()
+        batch_run(transfer_sim, n_steps=4, n_samples=3,
+                  parameters_samples=[dict(n_agents=2, max_amount=10)], executor=client)
+        bars = _bars(capfd.readouterr().err)
+    assert bars and all(b.startswith("samples") and "/3 " in b for b in bars), bars

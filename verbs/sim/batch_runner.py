@@ -15,7 +15,11 @@ Executors
   worker, which keeps it and builds one env per sample from it.
 
 A sample that raises does not sink the batch: a :class:`SampleError` stands in its place, and a
-worker process that dies (killed, segfault) fails only the sample it was running.
+worker process that dies (killed, segfault) fails only the sample it was running.  With
+``checkpoint=path`` the driver records every finished sample in a file, and a rerun after the
+driver's death runs only the samples the file lacks (:mod:`verbs.sim.checkpoint`).
+
+Inside a sample, :meth:`verbs.sim.Sim.run` draws no progress bar: the batch's bar counts samples.
 """
 from __future__ import annotations
 
@@ -31,9 +35,27 @@ from multiprocessing.connection import wait
 from tqdm import tqdm
 
 from verbs.envs import EmptyEnvGasPriority, EmptyEnvRandom
+from verbs.envs.original import shareable
 from verbs.errors import BatchError
+from verbs.sim.checkpoint import (
+    Checkpoint,
+    CheckpointCorruptError,
+    CheckpointError,
+    CheckpointMismatchError,
+    describe_batch,
+    record_bytes,
+)
+from verbs.sim.runner import suppress_progress
 
-__all__ = ["SampleError", "batch_run", "to_dataframe"]
+__all__ = [
+    "BatchError",
+    "CheckpointCorruptError",
+    "CheckpointError",
+    "CheckpointMismatchError",
+    "SampleError",
+    "batch_run",
+    "to_dataframe",
+]
 
 
 class SampleError:
@@ -91,7 +113,9 @@ class _Job:
     def run(self, params: dict, seed: int):
         env_type = EmptyEnvGasPriority if self.gas_priority else EmptyEnvRandom
         env = env_type(seed, snapshot=self.snapshot, cache=self.cache, **self.env_options)
-        return self.sim_func(env, seed, self.n_steps, **params, **self.sim_kwargs)
+        # Every executor runs a sample through here: the batch's bar is the only bar.
+        with suppress_progress():
+            return self.sim_func(env, seed, self.n_steps, **params, **self.sim_kwargs)
 
     def run_safely(self, params: dict, seed: int):
         try:
@@ -117,10 +141,10 @@ def _resolve_n_jobs(n_jobs: int) -> int:
 
 
 # The job of the current batch, inherited by forked workers (never pickled for them).
-_INHERITED_JOB: typing.Optional[_Job] = None
+_INHERITED_JOB: _Job | None = None
 
 
-def _worker_main(conn, pickled_job: typing.Optional[bytes]) -> None:
+def _worker_main(conn, pickled_job: bytes | None) -> None:
     job = pickle.loads(pickled_job) if pickled_job is not None else _INHERITED_JOB
     while True:
         try:
@@ -175,7 +199,7 @@ def _run_pool(job: _Job, tasks, n_workers: int, on_result) -> None:
         ctx = multiprocessing.get_context("spawn")
         pickled_job = _dumps(job)
     pending = list(reversed(tasks))
-    workers: typing.List[_Worker] = []
+    workers: list[_Worker] = []
     try:
         for _ in range(min(n_workers, len(tasks))):
             workers.append(_Worker(ctx, pickled_job))
@@ -199,7 +223,7 @@ def _run_pool(job: _Job, tasks, n_workers: int, on_result) -> None:
                     w.conn.close()
                     workers.remove(w)
                     w.task = None
-                    on_result(index, result)
+                    on_result(index, result, False)
                     if pending:
                         fresh = _Worker(ctx, pickled_job)
                         workers.append(fresh)
@@ -216,7 +240,7 @@ def _run_pool(job: _Job, tasks, n_workers: int, on_result) -> None:
 
 
 # --------------------------------------------------------------------------- Dask
-_DASK_JOBS: typing.Dict[str, _Job] = {}
+_DASK_JOBS: dict[str, _Job] = {}
 
 
 def _dask_run(key: str, pickled_job, params: dict, seed: int):
@@ -244,6 +268,8 @@ def _run_dask(client, job: _Job, tasks, on_result) -> None:
         except Exception as exc:  # the worker died or the task was lost
             result = SampleError(f"{type(exc).__module__}.{type(exc).__qualname__}", str(exc),
                                  traceback.format_exc(), params, seed)
+            on_result(index, result, False)
+            continue
         on_result(index, result)
 
 
@@ -263,19 +289,20 @@ def batch_run(
     *,
     n_steps: int,
     n_samples: int,
-    parameters_samples: typing.List[typing.Dict],
+    parameters_samples: list[dict],
     snapshot=None,
     cache=None,
     gas_priority: bool = False,
     n_jobs: int = -1,
     verbose: int = 10,
     executor=None,
-    seeds: typing.Optional[typing.Sequence[int]] = None,
+    seeds: typing.Sequence[int] | None = None,
     show_progress: bool = True,
     raise_errors: bool = False,
-    env_options: typing.Optional[dict] = None,
+    env_options: dict | None = None,
+    checkpoint: str | os.PathLike | None = None,
     **sim_kwargs,
-) -> typing.List[typing.Dict[str, typing.Any]]:
+) -> list[dict[str, typing.Any]]:
     """Run Monte-Carlo samples of a simulation over parameter sets, in parallel.
 
     Parameters
@@ -312,6 +339,19 @@ def batch_run(
         :class:`SampleError` in its place.
     env_options : dict, optional
         Keyword options for the environments (``fork``, ``real_fees``, ...).
+    checkpoint : str or os.PathLike, optional
+        A file that keeps finished samples, so that a batch whose driver dies (killed, machine
+        rebooted, cluster preempted) loses nothing it had finished.  This process appends each
+        sample's result (or :class:`SampleError`) to it as one checksummed record, written and
+        ``fsync``-ed as the sample arrives.  Rerun the same call with the same file and only
+        the samples it lacks run; the results equal an uninterrupted run's, sample for sample.
+        The file's header identifies the batch: ``sim_func`` (module and qualified name),
+        ``n_steps``, ``parameters_samples``, the seeds, ``snapshot``, ``cache``,
+        ``gas_priority``, ``env_options`` and ``**sim_kwargs`` (digests of their pickles, so
+        they must be picklable; classes and functions made at run time, such as ABI types,
+        count by their module and name, and a class also by its contents).  A sample lost to a dead worker is not recorded: the rerun
+        tries it again.  Each sample costs one ``fsync`` (milliseconds on a disk: negligible
+        beside samples that take seconds).  Records are pickles: load only files you wrote.
     **sim_kwargs
         Passed to every ``sim_func`` call.
 
@@ -320,6 +360,18 @@ def batch_run(
     list of dict
         ``[{"params": params, "samples": [result, ...]}, ...]`` in the order of
         ``parameters_samples``; samples in seed order.
+
+    Raises
+    ------
+    BatchError
+        With ``raise_errors=True``, for the first failed sample.
+    CheckpointMismatchError
+        If ``checkpoint`` holds another batch's samples; the message names what differs.
+    CheckpointCorruptError
+        If a record of ``checkpoint`` other than a torn last one (which is dropped, with a
+        ``RuntimeWarning``, and rerun) is damaged; the message names the file and offset.
+    TypeError
+        With ``checkpoint``, if an argument that identifies the batch cannot be pickled.
     """
     if snapshot is not None and cache is not None:
         raise ValueError("Either a snapshot or a cache should be provided, not both")
@@ -336,21 +388,49 @@ def batch_run(
         if not isinstance(params, dict):
             raise TypeError(f"parameters_samples[{i}] must be a dict, got {type(params).__name__}")
 
-    if snapshot is not None:
-        from verbs.envs.original import shareable
+    env_options = dict(env_options or {})
+    n = len(seeds)
+    results: list[typing.Any] = [None] * (len(parameters_samples) * n)
+    failures = []
 
+    n_workers = _resolve_n_jobs(n_jobs) if executor is None else None
+
+    store = None
+    if checkpoint is not None:
+        description = describe_batch(sim_func, n_steps, parameters_samples, seeds, snapshot,
+                                     cache, gas_priority, env_options, sim_kwargs)
+        store = Checkpoint.open(checkpoint, description)
+    finished = store.finished if store is not None else {}
+    for (i, k), result in sorted(finished.items()):
+        results[i * n + k] = result
+        if isinstance(result, SampleError):
+            failures.append(result)
+    if snapshot is not None:
+        # an original 5-tuple is read once here, not once per sample
         snapshot = shareable(snapshot)
-    job = _Job(sim_func, n_steps, snapshot, cache, gas_priority, sim_kwargs, env_options or {})
+    job = _Job(sim_func, n_steps, snapshot, cache, gas_priority, sim_kwargs, env_options)
     tasks = [
-        (i * len(seeds) + k, params, seed)
+        (i * n + k, params, seed)
         for i, params in enumerate(parameters_samples)
         for k, seed in enumerate(seeds)
+        if (i, k) not in finished
     ]
-    results: typing.List[typing.Any] = [None] * len(tasks)
-    failures = []
-    bar = tqdm(total=len(tasks), disable=not show_progress, desc="samples")
+    bar = None
 
-    def on_result(index, result):
+    def on_result(index, result, outcome=True):
+        # ``outcome``: the sample itself gave this (a dead worker's stand-in is no outcome,
+        # and the checkpoint leaves it to a rerun)
+        if store is not None and outcome:
+            i, k = divmod(index, n)
+            try:
+                record = record_bytes(i, k, seeds[k], result)
+            except Exception as exc:
+                result = SampleError(
+                    f"{type(exc).__module__}.{type(exc).__qualname__}",
+                    f"the sample's result cannot be pickled: {exc}",
+                    traceback.format_exc(), parameters_samples[i], seeds[k])
+                record = record_bytes(i, k, seeds[k], result)
+            store.append_record(record)
         results[index] = result
         if isinstance(result, SampleError):
             failures.append(result)
@@ -359,33 +439,39 @@ def batch_run(
         bar.update(1)
 
     try:
-        if executor is not None:
+        bar = tqdm(total=len(results), initial=len(results) - len(tasks),
+                   disable=not show_progress, desc="samples")
+        if raise_errors and failures:
+            raise BatchError(failures[0])
+        if not tasks:
+            pass
+        elif executor is not None:
             _run_dask(executor, job, tasks, on_result)
-        else:
-            n_workers = _resolve_n_jobs(n_jobs)
-            if n_workers == 1 or len(tasks) <= 1:
-                for index, params, seed in tasks:
-                    on_result(index, job.run_safely(params, seed))
-            else:
-                _run_pool(job, tasks, n_workers, on_result)
+        elif n_workers == 1:
+            for index, params, seed in tasks:
+                on_result(index, job.run_safely(params, seed))
+        else:  # a pool, even for one sample: a crash kills a worker, not the driver
+            _run_pool(job, tasks, n_workers, on_result)
     finally:
-        bar.close()
+        if bar is not None:
+            bar.close()
+        if store is not None:
+            store.close()
 
     if failures and verbose:
         warnings.warn(
-            f"batch_run: {len(failures)} of {len(tasks)} samples failed "
+            f"batch_run: {len(failures)} of {len(results)} samples failed "
             f"(first: {failures[0].exc_type}: {failures[0].message})",
             RuntimeWarning,
             stacklevel=2,
         )
-    n = len(seeds)
     return [
         {"params": params, "samples": results[i * n:(i + 1) * n]}
         for i, params in enumerate(parameters_samples)
     ]
 
 
-def to_dataframe(results: typing.List[typing.Dict[str, typing.Any]]):
+def to_dataframe(results: list[dict[str, typing.Any]]):
     """Turn batch results into a tidy pandas DataFrame.
 
     One row per recorded value: the parameter columns, ``sample`` (its index within the

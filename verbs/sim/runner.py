@@ -1,6 +1,8 @@
 """The simulation loop."""
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import typing
 
 import numpy as np
@@ -14,6 +16,25 @@ from verbs.envs import (
 )
 from verbs.sim.agent import BaseAgent
 from verbs.types import Cache, Env
+
+# Set while a batch sample runs: the batch draws one bar over samples, and a bar per sample
+# would interleave with it.  A context variable, so that it holds in the thread or task that
+# runs the sample (Dask runs samples in worker threads) and nowhere else.
+_PROGRESS_SUPPRESSED: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "verbs_sim_progress_suppressed", default=False)
+
+
+@contextlib.contextmanager
+def suppress_progress() -> typing.Iterator[None]:
+    """Within this block, :meth:`Sim.run` draws no progress bar, whatever its arguments.
+
+    :func:`verbs.sim.batch_runner.batch_run` runs every sample inside it.
+    """
+    token = _PROGRESS_SUPPRESSED.set(True)
+    try:
+        yield
+    finally:
+        _PROGRESS_SUPPRESSED.reset(token)
 
 
 class Sim:
@@ -29,7 +50,7 @@ class Sim:
         The agents (an empty list by default; agents may be appended later).
     """
 
-    def __init__(self, seed: int, env: "Env", agents: typing.Optional[typing.List[BaseAgent]] = None):
+    def __init__(self, seed: int, env: Env, agents: list[BaseAgent] | None = None):
         self.env = env
         self.agents = list(agents) if agents is not None else []
         self.rng = np.random.default_rng(seed)
@@ -38,12 +59,12 @@ class Sim:
     def empty(
         cls,
         seed: int,
-        agents: typing.Optional[typing.List[BaseAgent]] = None,
+        agents: list[BaseAgent] | None = None,
         snapshot=None,
-        cache: "Cache" = None,
+        cache: Cache = None,
         gas_priority: bool = False,
         **env_options,
-    ) -> "Sim":
+    ) -> Sim:
         """A simulation on an in-memory environment (empty, or from a snapshot or cache)."""
         env_type = EmptyEnvGasPriority if gas_priority else EmptyEnvRandom
         return cls(seed, env_type(seed, snapshot=snapshot, cache=cache, **env_options), agents)
@@ -51,24 +72,33 @@ class Sim:
     @classmethod
     def fork(
         cls,
-        node_url: typing.Optional[str],
-        block_number: typing.Optional[int],
+        node_url: str | None,
+        block_number: int | None,
         seed: int,
-        agents: typing.Optional[typing.List[BaseAgent]] = None,
+        agents: list[BaseAgent] | None = None,
         gas_priority: bool = False,
         **env_options,
-    ) -> "Sim":
+    ) -> Sim:
         """A simulation on a fork of a live chain at ``block_number`` (``None`` or ``0``: the
         latest block, as the original's ``0``)."""
         env_type = ForkEnvGasPriority if gas_priority else ForkEnvRandom
         block_number = block_number or None
         return cls(seed, env_type(node_url, seed, block_number, **env_options), agents)
 
-    def run(self, n_steps: int, show_progress: bool = True) -> typing.List[typing.List[typing.Any]]:
+    def run(self, n_steps: int, show_progress: bool = True) -> list[list[typing.Any]]:
         """Run ``n_steps`` steps and return the agents' records.
 
         Each step: every agent's ``update`` returns transactions, which are queued; the env
         processes them as the next block; every agent's ``record`` is collected.
+
+        Parameters
+        ----------
+        n_steps : int
+            Number of steps (blocks).
+        show_progress : bool
+            A tqdm progress bar over steps on stderr.  Inside a
+            :func:`~verbs.sim.batch_runner.batch_run` sample there is none: the batch's bar
+            counts samples.
 
         Returns
         -------
@@ -79,7 +109,7 @@ class Sim:
         env = self.env
         agents = self.agents
         rng = self.rng
-        for _ in trange(n_steps, disable=not show_progress):
+        for _ in trange(n_steps, disable=not show_progress or _PROGRESS_SUPPRESSED.get()):
             for agent in agents:
                 transactions = agent.update(rng, env)
                 if transactions:
