@@ -395,17 +395,20 @@ class FailingBackend:
         return b"\x00" * 32
 
 
-def test_backend_exception_ends_the_transaction_with_error():
+def test_backend_exception_propagates_and_discards_the_transaction():
     evm = EVM("Osaka", backend=FailingBackend())
     evm.set_account(SENDER, balance=10 ** 18)
     evm.set_account(ME, code=push(int.from_bytes(OTHER, "big")) + asm("BALANCE", "STOP"))
-    r = evm.transact(Tx(SENDER, to=ME, gas_limit=100_000))
-    assert not r.success
-    assert r.error and "backend down" in r.error
+    with pytest.raises(ConnectionError, match="backend down"):
+        evm.transact(Tx(SENDER, to=ME, gas_limit=100_000))
     assert evm.get_nonce(SENDER) == 0             # nothing was committed
+    # the state is usable afterwards: a transaction that avoids the failing read commits
+    evm.set_account(ME, code=asm("STOP"))
+    assert evm.transact(Tx(SENDER, to=ME, gas_limit=100_000)).success
+    assert evm.get_nonce(SENDER) == 1
 
 
-def test_precompile_exception_ends_the_transaction_with_error(monkeypatch):
+def test_precompile_exception_propagates_and_discards_the_transaction(monkeypatch):
     import verbs._evm.precompiles as precompiles
 
     def broken(address, data, gas, fork):
@@ -416,9 +419,8 @@ def test_precompile_exception_ends_the_transaction_with_error(monkeypatch):
     evm.set_account(SENDER, balance=10 ** 18)
     evm.set_account(ME, code=push(1) + push(0) + asm("SSTORE") + call(b"\x00" * 19 + b"\x02",
                                                                       gas=10_000))
-    r = evm.transact(Tx(SENDER, to=ME, gas_limit=100_000))
-    assert not r.success and r.halt == "error"
-    assert "precompile exploded" in r.error
+    with pytest.raises(RuntimeError, match="precompile exploded"):
+        evm.transact(Tx(SENDER, to=ME, gas_limit=100_000))
     assert evm.get_storage(ME, 0) == 0 and evm.get_nonce(SENDER) == 0
 
 

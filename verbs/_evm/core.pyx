@@ -438,7 +438,8 @@ cdef class EVM:
     # --- transactions ----------------------------------------------------------------------
     def transact(self, tx, commit=True):
         """Validate and run ``tx``; ``commit=False`` discards every change afterwards.
-        Raises InvalidTransaction (state unchanged) for an invalid transaction."""
+        Raises InvalidTransaction (state unchanged) for an invalid transaction; an exception
+        from the Backend or a library propagates as it is (the transaction discarded)."""
         if type(tx) is not Tx:
             tx = _as_tx(tx)
         return self._transact(<Tx>tx, commit)
@@ -479,21 +480,18 @@ cdef class EVM:
     cdef object _transact(self, Tx tx, bint commit):
         cdef Result result
         _check_tx_fields(tx)
+        # An exception other than InvalidTransaction (the Backend failing, a library bug) is
+        # not an outcome of the transaction: discard it and let the exception propagate.
         try:
             self._validate(tx)
-        except InvalidTransaction:
+        except BaseException:
             self.state.discard_tx()
             raise
-        except Exception as exc:      # a Backend that failed while validating
-            self.state.discard_tx()
-            return Result(False, "error", error=f"{type(exc).__name__}: {exc}")
         try:
             result = self._process(tx)
-        except BaseException as exc:
+        except BaseException:
             self.state.discard_tx()
-            if not isinstance(exc, Exception):
-                raise
-            return Result(False, "error", error=f"{type(exc).__name__}: {exc}")
+            raise
         if commit:
             self.state.commit_tx()
         else:
