@@ -96,6 +96,9 @@ cdef class State:
     cdef uint64_t phash
     cdef uint64_t pinc
     cdef bint pvalid
+    # the block checkpoint (begin_block/commit_block/discard_block): the top layer when the
+    # block began, now the parent of the block's own top layer; NULL outside a block
+    cdef layer_t *block_base
 
     cdef acct_t *_find_acct(self, const uint8_t *addr) except NULL nogil
     cdef acct_t *_acct_top(self, const uint8_t *addr, int *was_present) except NULL nogil
@@ -118,7 +121,9 @@ cdef class State:
     #   get_balance/get_nonce/get_code/account_exists(address) (served by __getattr__: a cdef
     #   class cannot have def methods with the names of its cdef methods);
     #   dump() -> {address: (nonce, balance, code, {slot: value != 0})};
-    #   export_snapshot() -> Snapshot (state.pyx: ==, to_bytes(), from_bytes(), pickling).
+    #   export_snapshot() -> Snapshot (state.pyx: ==, to_bytes(), from_bytes(), pickling);
+    #   begin_block(), commit_block(), discard_block(): a checkpoint around several
+    #   transactions (a new top layer, merged down or dropped; see state.pyx).
 
     # --- accounts -------------------------------------------------------------------------
     cdef int account_exists(self, const uint8_t *addr) except -1 nogil
@@ -203,3 +208,4 @@ cdef class State:
     cdef int _slot_write(self, const uint8_t *addr, const uint8_t *k, uint64_t h, uint64_t inc,
                          const u256 *current, const u256 *value) except -1 nogil
     cdef int _warm_slot_h(self, const uint8_t *k, uint64_t h) except -1 nogil
+    cdef int _merge_block(self) except -1 nogil
