@@ -445,22 +445,28 @@ class BaseEnv:
         random generator, the queue), so that calling ``process_block`` again once the cause is
         gone gives the block a run without the failure would have given.
         """
-        evm = self._evm
-        state = evm.state
-        rng_state = self._rng.bit_generator.state
-        number, timestamp, prevrandao = evm.number, evm.timestamp, evm.prevrandao
         step = self._step
-        state.begin_block()
-        try:
+        if not self._queue:  # no transaction, nothing that can fail: no checkpoint needed
             self._advance_block()
-            events, failures = self._run_block(type(self)._order(self._rng, self._queue), step)
-        except BaseException:
-            state.discard_block()
-            self._rng.bit_generator.state = rng_state
-            evm.set_block(number=number, timestamp=timestamp, prevrandao=prevrandao)
-            raise
-        state.commit_block()
-        self._queue = []
+            type(self)._order(self._rng, [])
+            events, failures = [], []
+        else:
+            evm = self._evm
+            state = evm.state
+            rng_state = self._rng.bit_generator.state
+            number, timestamp, prevrandao = evm.number, evm.timestamp, evm.prevrandao
+            state.begin_block()
+            try:
+                self._advance_block()
+                events, failures = self._run_block(type(self)._order(self._rng, self._queue),
+                                                   step)
+            except BaseException:
+                state.discard_block()
+                self._rng.bit_generator.state = rng_state
+                evm.set_block(number=number, timestamp=timestamp, prevrandao=prevrandao)
+                raise
+            state.commit_block()
+            self._queue = []
         if self._last_events is not None and len(self._event_history) == len(self._history_raw):
             self._event_history.extend(self._last_events)  # keep the Events already built
         self._history_raw.extend(self._last_raw)
@@ -538,6 +544,17 @@ class BaseEnv:
         if built < len(self._history_raw):
             self._event_history.extend(self._events(self._history_raw[built:]))
         return list(self._event_history)
+
+    def clear_event_history(self) -> None:
+        """Forget the events of every block before the last one (:meth:`get_event_history`
+        then returns ``[]``; :meth:`get_last_events` is kept).
+
+        A long simulation that reads each block's events as it goes calls this now and then, so
+        that its memory stays flat: the history keeps every event otherwise (about 0.3 KB for
+        an ERC20 ``Transfer``; see ``benchmarks/bench_memory.py``).
+        """
+        self._history_raw = []
+        self._event_history = []
 
     # ------------------------------------------------------------------ snapshots and caches
     def export_snapshot(self) -> Snapshot:
