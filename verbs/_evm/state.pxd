@@ -99,6 +99,7 @@ cdef class State:
     # the block checkpoint (begin_block/commit_block/discard_block): the top layer when the
     # block began, now the parent of the block's own top layer; NULL outside a block
     cdef layer_t *block_base
+    cdef layer_t *block_spare     # an emptied block layer kept for the next block (or NULL)
 
     cdef acct_t *_find_acct(self, const uint8_t *addr) except NULL nogil
     cdef acct_t *_acct_top(self, const uint8_t *addr, int *was_present) except NULL nogil

@@ -312,6 +312,10 @@ cdef layer_t *_merge_chain(layer_t *top) except NULL nogil:
     return out
 
 
+# A block layer whose tables stay within this capacity is kept (emptied) for the next block.
+cdef size_t SPARE_MAX_CAP = 4096
+
+
 cdef int _vt_reserve(vtable *t, size_t extra) noexcept nogil:
     """Grow `t` so that `extra` more insertions cannot resize it; -1 if out of memory."""
     cdef size_t need = (t.count + extra) * 2, ncap
@@ -914,6 +918,7 @@ cdef class State:
     def __cinit__(self, backend=None, snapshot=None):
         self.top = NULL
         self.block_base = NULL
+        self.block_spare = NULL
         self.journal = NULL
         self.jlen = 0
         self.jcap = 0
@@ -956,6 +961,9 @@ cdef class State:
         if self.top != NULL:
             _layer_release(self.top)
             self.top = NULL
+        if self.block_spare != NULL:
+            _layer_release(self.block_spare)
+            self.block_spare = NULL
 
     # --- internals -------------------------------------------------------------------------------
 
@@ -1778,9 +1786,16 @@ cdef class State:
         self._check_no_tx("begin_block")
         if self.block_base != NULL:
             raise RuntimeError("begin_block() called inside a block")
-        nt = layer_new(self.top)        # takes the State's reference to the old top
-        if nt == NULL:
-            raise MemoryError()
+        if self.block_spare != NULL:    # the last block's layer, emptied: no table to grow
+            nt = self.block_spare
+            self.block_spare = NULL
+            nt.parent = self.top
+            nt.depth = self.top.depth + 1
+        else:
+            nt = layer_new(self.top)
+            if nt == NULL:
+                raise MemoryError()
+        # the block layer takes the State's reference to the old top
         self.block_base = self.top
         self.top = nt
         self.pvalid = False
@@ -1869,7 +1884,16 @@ cdef class State:
         self.top = base
         self.block_base = NULL
         l.parent = NULL
-        _layer_release(l)
+        # keep the emptied layer for the next block (its records' code references moved with
+        # them), unless its tables grew big: a huge block must not pin its memory
+        if l.accts.cap <= SPARE_MAX_CAP and l.slots.cap <= SPARE_MAX_CAP:
+            vt_clear(&l.accts)
+            vt_clear(&l.slots)
+            self.block_spare = l
+        else:
+            vt_free(&l.accts)
+            vt_free(&l.slots)
+            _layer_release(l)
         self.pvalid = False
         return 0
 
