@@ -550,7 +550,7 @@ class BaseEnv:
         then returns ``[]``; :meth:`get_last_events` is kept).
 
         A long simulation that reads each block's events as it goes calls this now and then, so
-        that its memory stays flat: the history keeps every event otherwise (about 0.3 KB for
+        that its memory stays flat: the history keeps every event otherwise (about 0.7 KB for
         an ERC20 ``Transfer``; see ``benchmarks/bench_memory.py``).
         """
         self._history_raw = []
