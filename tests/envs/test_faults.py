@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-import verbs._evm.precompiles as precompiles
 from verbs import envs, utils
+from verbs._evm import precompiles
 from verbs.envs import CacheMissError, RevertError
 from verbs.fork.cache import keccak256, make_cache
 

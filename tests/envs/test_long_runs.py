@@ -39,7 +39,7 @@ def test_calls_leave_nothing_behind(erc20):
 
     def run(n):
         for i in range(n):
-            out, logs, gas = env.call(accounts[i % 20], token, data[(i * 7) % 20])
+            out, _, gas = env.call(accounts[i % 20], token, data[(i * 7) % 20])
             assert gas > 0 and len(out) == 32
 
     run(1000)

@@ -6,11 +6,9 @@ from __future__ import annotations
 import random
 
 import pytest
-
+from evm_asm import asm, push
 from verbs._evm.core import EVM, Tx
 from verbs._evm.state import State
-
-from evm_asm import asm, push
 
 SENDER = b"\x01" * 20
 CONTRACTS = [bytes([0xC0, i]) + b"\x00" * 18 for i in range(3)]

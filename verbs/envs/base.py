@@ -485,8 +485,8 @@ class BaseEnv:
     def _run_block(self, ordered, step: int):
         """Run the ordered transactions of a block: (compact events, RevertErrors of the failed
         checked transactions).  Exceptions other than invalid transactions propagate."""
-        events: typing.List[tuple] = []
-        failures: typing.List[RevertError] = []
+        events: list[tuple] = []
+        failures: list[RevertError] = []
         transact = self._transact
         for sequence, ptx in enumerate(ordered):
             sender, to, data, checked, fee, nonce, value = ptx

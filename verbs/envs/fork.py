@@ -292,8 +292,8 @@ class _ForkEnv(BaseEnv):
         and slot read. Not done once the backend serves from its disk cache (which then
         likely holds it all).
         """
-        new_pairs: typing.List[typing.Tuple[bytes, bytes]] = []
-        new_targets: typing.List[bytes] = []
+        new_pairs: list[tuple[bytes, bytes]] = []
+        new_targets: list[bytes] = []
         if self._prefetch_enabled and self._queue:
             chosen = []
             for p in self._queue:
