@@ -94,6 +94,10 @@ cdef class State:
     cdef uint64_t phash
     cdef uint64_t pinc
     cdef bint pvalid
+    # the block checkpoint (begin_block/commit_block/discard_block): the top layer when the
+    # block began, now the parent of the block's own top layer; NULL outside a block
+    cdef layer_t *block_base
+    cdef layer_t *block_spare     # an emptied block layer kept for the next block (or NULL)
 
     cdef acct_t *_find_acct(self, const uint8_t *addr) except NULL nogil
     cdef acct_t *_acct_top(self, const uint8_t *addr, int *was_present) except NULL nogil
@@ -122,7 +126,9 @@ cdef class State:
     #   get_balance/get_nonce/get_code/account_exists(address) (the cdef API reads the same
     #   through read_balance/read_nonce/read_code/has_account);
     #   dump() -> {address: (nonce, balance, code, {slot: value != 0})};
-    #   export_snapshot() -> Snapshot (snapshot.pxi: ==, to_bytes(), from_bytes(), pickling).
+    #   export_snapshot() -> Snapshot (snapshot.pxi: ==, to_bytes(), from_bytes(), pickling);
+    #   begin_block(), commit_block(), discard_block(): a checkpoint around several
+    #   transactions (a new top layer, merged down or dropped; see state.pyx).
 
     # --- accounts -------------------------------------------------------------------------
     cdef int has_account(self, const uint8_t *addr) except -1 nogil
@@ -206,3 +212,4 @@ cdef class State:
     cdef void revert(self, Py_ssize_t cp) noexcept nogil
     cdef int commit_tx(self) except -1 nogil
     cdef void discard_tx(self) noexcept nogil
+    cdef int _merge_block(self) except -1 nogil

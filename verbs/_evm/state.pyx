@@ -58,6 +58,7 @@ cdef extern from "state_tables.h" nogil:
     int vt_copy(vtable *dst, const vtable *src)
     int vt_eq(const uint8_t *a, const uint8_t *b, size_t n)
     int vt_compact(vtable *t)
+    int vt_resize(vtable *t, size_t ncap)
     void *vt_mem_grow(void *p, size_t old_bytes, size_t new_bytes)
     void vt_mem_free(void *p, size_t bytes)
 
@@ -153,6 +154,23 @@ def simulated_block_hash(number) -> bytes:
 
 # ------------------------------------------------------------------------------------------------
 
+# A block layer whose tables stay within this capacity is kept (emptied) for the next block.
+cdef size_t SPARE_MAX_CAP = 4096
+
+
+cdef int _vt_reserve(vtable *t, size_t extra) noexcept nogil:
+    """Grow `t` so that `extra` more insertions cannot resize it; -1 if out of memory."""
+    cdef size_t need = (t.count + extra) * 2, ncap
+    if need <= t.cap:
+        return 0
+    ncap = t.cap if t.cap else 8
+    while ncap < need:
+        ncap *= 2
+    return vt_resize(t, ncap)
+
+
+
+
 cdef class State:
     """The EVM world state: journaled, copy-on-write, all data in C.
 
@@ -168,6 +186,8 @@ cdef class State:
 
     def __cinit__(self, backend=None, snapshot=None):
         self.top = NULL
+        self.block_base = NULL
+        self.block_spare = NULL
         self.journal = NULL
         self.jlen = 0
         self.jcap = 0
@@ -210,6 +230,9 @@ cdef class State:
         if self.top != NULL:
             _layer_release(self.top)
             self.top = NULL
+        if self.block_spare != NULL:
+            _layer_release(self.block_spare)
+            self.block_spare = NULL
 
     # --- internals -------------------------------------------------------------------------------
 
@@ -1008,6 +1031,9 @@ cdef class State:
         cdef layer_t *frozen
         cdef layer_t *nt
         self._check_no_tx("export_snapshot")
+        if self.block_base != NULL:
+            raise RuntimeError("export_snapshot() called inside a block (commit or discard it "
+                               "first)")
         if top.accts.count == 0 and top.slots.count == 0 and top.parent != NULL:
             return _wrap_layer(top.parent)
         if vt_compact(&top.accts) or vt_compact(&top.slots):
@@ -1024,6 +1050,137 @@ cdef class State:
             raise MemoryError()
         self.top = nt
         return _wrap_layer(frozen)
+
+    # --- block checkpoint ------------------------------------------------------------------------
+    # A block of transactions is made atomic by a layer of its own: begin_block() pushes a fresh
+    # top layer over the current one (which the block then leaves untouched), commit_block()
+    # moves the block layer's records down into it (O(records the block wrote or fetched)) and
+    # discard_block() drops the block layer (O(the same)).  Reads in a block walk one more layer.
+
+    def begin_block(self) -> None:
+        """Open a block checkpoint: every change until :meth:`commit_block` or
+        :meth:`discard_block` can be dropped at once.  Must be called between transactions.
+
+        Raises
+        ------
+        RuntimeError
+            Inside a transaction or an open block.
+        """
+        cdef layer_t *nt
+        self._check_no_tx("begin_block")
+        if self.block_base != NULL:
+            raise RuntimeError("begin_block() called inside a block")
+        if self.block_spare != NULL:    # the last block's layer, emptied: no table to grow
+            nt = self.block_spare
+            self.block_spare = NULL
+            nt.parent = self.top
+            nt.depth = self.top.depth + 1
+        else:
+            nt = layer_new(self.top)
+            if nt == NULL:
+                raise MemoryError()
+        # the block layer takes the State's reference to the old top
+        self.block_base = self.top
+        self.top = nt
+        self.pvalid = False
+
+    def commit_block(self) -> None:
+        """Keep every change since :meth:`begin_block`.  Must be called between transactions.
+
+        Raises
+        ------
+        RuntimeError
+            Inside a transaction, or with no open block.
+        """
+        self._check_no_tx("commit_block")
+        if self.block_base == NULL:
+            raise RuntimeError("commit_block() without begin_block()")
+        self._merge_block()
+
+    def discard_block(self) -> None:
+        """Drop every change since :meth:`begin_block` (an open transaction's included): the
+        state is again what it was then.
+
+        Raises
+        ------
+        RuntimeError
+            With no open block.
+        """
+        cdef layer_t *l
+        if self.block_base == NULL:
+            raise RuntimeError("discard_block() without begin_block()")
+        self.discard_tx()
+        l = self.top
+        self.top = self.block_base
+        self.block_base = NULL
+        l.parent = NULL                 # the State keeps the reference to the old top
+        _layer_release(l)
+        self.pvalid = False
+
+    @property
+    def in_block(self) -> bool:
+        """Whether a block checkpoint is open."""
+        return self.block_base != NULL
+
+    cdef int _merge_block(self) except -1 nogil:
+        """Move the block layer's records into the layer under it and make that the top."""
+        cdef layer_t *l = self.top
+        cdef layer_t *base = self.block_base
+        cdef vtable tmp
+        cdef size_t i
+        cdef uint8_t *e
+        cdef uint8_t *ne
+        cdef acct_t *src
+        cdef acct_t *dst
+        cdef int created
+        # room for every record first, so that no insertion below can fail half-way
+        if base.accts.count and _vt_reserve(&base.accts, l.accts.count):
+            _raise_oom()
+        if base.slots.count and _vt_reserve(&base.slots, l.slots.count):
+            _raise_oom()
+        if base.accts.count == 0:
+            tmp = base.accts
+            base.accts = l.accts
+            l.accts = tmp
+        else:
+            for i in range(l.accts.cap):
+                e = vt_entry(&l.accts, i)
+                if vt_hashof(e) == 0:
+                    continue
+                ne = vt_insert_h(&base.accts, vt_key(e), vt_hashof(e), &created)
+                dst = <acct_t *>vt_val(&base.accts, ne)
+                if not created:
+                    _code_decref(dst.code)
+                src = <acct_t *>vt_val(&l.accts, e)
+                dst[0] = src[0]
+                src.code = NULL         # the reference moved with the record
+        if base.slots.count == 0:
+            tmp = base.slots
+            base.slots = l.slots
+            l.slots = tmp
+        else:
+            for i in range(l.slots.cap):
+                e = vt_entry(&l.slots, i)
+                if vt_hashof(e) == 0:
+                    continue
+                ne = vt_insert_h(&base.slots, vt_key(e), vt_hashof(e), &created)
+                (<slot_t *>vt_val(&base.slots, ne))[0] = (<slot_t *>vt_val(&l.slots, e))[0]
+        self.top = base
+        self.block_base = NULL
+        l.parent = NULL
+        # keep the emptied layer for the next block (its records' code references moved with
+        # them), unless its tables grew big: a huge block must not pin its memory
+        if l.accts.cap <= SPARE_MAX_CAP and l.slots.cap <= SPARE_MAX_CAP:
+            vt_clear(&l.accts)
+            vt_clear(&l.slots)
+            self.block_spare = l
+        else:
+            vt_free(&l.accts)
+            vt_free(&l.slots)
+            _layer_release(l)
+        self.pvalid = False
+        return 0
+
 
     @property
     def depth(self) -> int:

@@ -446,17 +446,56 @@ class BaseEnv:
         ``success=False`` and the block goes on.  After the block, if any *checked* transaction
         failed, :class:`RevertError` is raised for the first (naming the others); the env stays
         consistent and usable.
+
+        The block is atomic against exceptions that are not transaction outcomes (the node
+        behind a fork env failing, :class:`verbs.envs.CacheMissError` under
+        ``strict_cache=True``, a library bug): the exception propagates and the env is exactly
+        as before the call (state, step, events, block number, timestamp and prevrandao, the
+        random generator, the queue), so that calling ``process_block`` again once the cause is
+        gone gives the block a run without the failure would have given.
         """
-        self._advance_block()
+        step = self._step
+        if not self._queue:  # no transaction, nothing that can fail: no checkpoint needed
+            self._advance_block()
+            type(self)._order(self._rng, [])
+            events, failures = [], []
+        else:
+            evm = self._evm
+            state = evm.state
+            rng_state = self._rng.bit_generator.state
+            number, timestamp, prevrandao = evm.number, evm.timestamp, evm.prevrandao
+            state.begin_block()
+            try:
+                self._advance_block()
+                events, failures = self._run_block(type(self)._order(self._rng, self._queue),
+                                                   step)
+            except BaseException:
+                state.discard_block()
+                self._rng.bit_generator.state = rng_state
+                evm.set_block(number=number, timestamp=timestamp, prevrandao=prevrandao)
+                raise
+            state.commit_block()
+            self._queue = []
         if self._last_events is not None and len(self._event_history) == len(self._history_raw):
             self._event_history.extend(self._last_events)  # keep the Events already built
         self._history_raw.extend(self._last_raw)
-        self._last_raw = events = []
+        self._last_raw = events
         self._last_events = None
-        queue, self._queue = self._queue, []
-        ordered = type(self)._order(self._rng, queue)
+        self._step = step + 1
+        if failures:
+            first = failures[0]
+            message = first.args[0]
+            if len(failures) > 1:
+                message += (f" (and {len(failures) - 1} more failed checked transactions: "
+                            + "; ".join(f.args[0] for f in failures[1:]) + ")")
+            raise RevertError(message, data=first.data, reason=first.reason,
+                              halt=first.halt, failures=failures)
+
+    def _run_block(self, ordered, step: int):
+        """Run the ordered transactions of a block: (compact events, RevertErrors of the failed
+        checked transactions).  Exceptions other than invalid transactions propagate."""
+        events: list[tuple] = []
         failures: list[RevertError] = []
-        step = self._step
         transact = self._transact
         for sequence, ptx in enumerate(ordered):
             sender, to, data, checked, fee, nonce, value = ptx
@@ -483,15 +522,7 @@ class BaseEnv:
                         f"Transaction {sequence} of step {step} (selector 0x{selector.hex()}) "
                         f"from 0x{sender.hex()} to 0x{to.hex()}",
                     ))
-        self._step += 1
-        if failures:
-            first = failures[0]
-            message = first.args[0]
-            if len(failures) > 1:
-                message += (f" (and {len(failures) - 1} more failed checked transactions: "
-                            + "; ".join(f.args[0] for f in failures[1:]) + ")")
-            raise RevertError(message, data=first.data, reason=first.reason,
-                              halt=first.halt, failures=failures)
+        return events, failures
 
     @staticmethod
     def _events(raw) -> list[Event]:
@@ -522,6 +553,17 @@ class BaseEnv:
         if built < len(self._history_raw):
             self._event_history.extend(self._events(self._history_raw[built:]))
         return list(self._event_history)
+
+    def clear_event_history(self) -> None:
+        """Forget the events of every block before the last one (:meth:`get_event_history`
+        then returns ``[]``; :meth:`get_last_events` is kept).
+
+        A long simulation that reads each block's events as it goes calls this now and then, so
+        that its memory stays flat: the history keeps every event otherwise (about 0.7 KB for
+        an ERC20 ``Transfer``; see ``benchmarks/bench_memory.py``).
+        """
+        self._history_raw = []
+        self._event_history = []
 
     # ------------------------------------------------------------------ snapshots and caches
     def export_snapshot(self) -> Snapshot:

@@ -46,7 +46,7 @@ import weakref
 
 from verbs.envs.base import SIM_GAS_LIMIT, BaseEnv
 from verbs.envs.ordering import order_gas_priority, order_random
-from verbs.errors import CacheWarning, RPCError
+from verbs.errors import CacheWarning, RevertError, RPCError
 from verbs.primitives import simulated_block_hash
 from verbs.remote import RPCBackend
 from verbs.types import Cache
@@ -218,10 +218,20 @@ class _ForkEnv(BaseEnv):
         # transaction to a known one reads few new slots: fetching them lazily is as quick)
         to = tx.to
         if self._prefetch_enabled and to is not None and to not in self._prefetched_targets:
+            pair = (tx.sender, to)
+            new_pair = pair not in self._prefetched_pairs
             self._prefetched_targets.add(to)
-            self._prefetched_pairs.add((tx.sender, to))
-            if not self._rpc.is_cached(to):
-                self._prefetch([(tx.sender, to, tx.data, tx.value)])
+            self._prefetched_pairs.add(pair)
+            try:
+                if not self._rpc.is_cached(to):
+                    self._prefetch([(tx.sender, to, tx.data, tx.value)])
+                return super()._run(tx, commit, what)
+            except BaseException:
+                # the call changed nothing: a retry prefetches again
+                self._prefetched_targets.discard(to)
+                if new_pair:
+                    self._prefetched_pairs.discard(pair)
+                raise
         return super()._run(tx, commit, what)
 
     def process_block(self) -> None:
@@ -234,6 +244,8 @@ class _ForkEnv(BaseEnv):
         and slot read. Not done once the backend serves from its disk cache (which then
         likely holds it all).
         """
+        new_pairs: list[tuple[bytes, bytes]] = []
+        new_targets: list[bytes] = []
         if self._prefetch_enabled and self._queue:
             chosen = []
             for p in self._queue:
@@ -243,11 +255,22 @@ class _ForkEnv(BaseEnv):
                 if len(chosen) == PREFETCH_MAX_TXS:
                     break  # the rest: in a later block
                 self._prefetched_pairs.add(pair)
-                self._prefetched_targets.add(p.to)
+                new_pairs.append(pair)
+                if p.to not in self._prefetched_targets:
+                    self._prefetched_targets.add(p.to)
+                    new_targets.append(p.to)
                 chosen.append((p.sender, p.to, p.data, p.value))
-            if chosen and not self._rpc.disk_hits:
+        try:
+            if new_pairs and not self._rpc.disk_hits:
                 self._prefetch(chosen)
-        super().process_block()
+            super().process_block()
+        except RevertError:  # failed checked transactions: the block was processed
+            raise
+        except BaseException:
+            # the block left the env as it was (BaseEnv.process_block): a retry prefetches again
+            self._prefetched_pairs.difference_update(new_pairs)
+            self._prefetched_targets.difference_update(new_targets)
+            raise
 
 
 _PARAMETERS_DOC = """
