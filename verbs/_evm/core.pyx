@@ -476,6 +476,47 @@ cdef class EVM:
                            max_priority_fee_per_gas is not None) else 0
         return self._transact(tx, commit)
 
+    def call_accessed_slots(self, tx):
+        """Run ``tx`` without committing it and also return the storage slots it accessed.
+
+        What forge-std's ``vm.record``/``vm.accesses`` give a cheatcode such as ``deal``: the
+        slots of every account that the transaction read or wrote (warmed, EIP-2929), in the
+        order of their first access, from frames that did not revert.
+
+        Returns
+        -------
+        tuple[Result, list[tuple[bytes, int]]]
+            The result and the ``(address, slot)`` pairs.
+
+        Raises
+        ------
+        InvalidTransaction
+            As :meth:`transact` (state unchanged).
+        """
+        cdef Result result
+        cdef list slots
+        if type(tx) is not Tx:
+            tx = _as_tx(tx)
+        _check_tx_fields(<Tx>tx)
+        try:
+            self._validate(<Tx>tx)
+        except InvalidTransaction:
+            self.state.discard_tx()
+            raise
+        except Exception as exc:      # a Backend that failed while validating
+            self.state.discard_tx()
+            return Result(False, "error", error=f"{type(exc).__name__}: {exc}"), []
+        try:
+            result = self._process(<Tx>tx)
+            slots = self.state.accessed_slots()
+        except BaseException as exc:
+            self.state.discard_tx()
+            if not isinstance(exc, Exception):
+                raise
+            return Result(False, "error", error=f"{type(exc).__name__}: {exc}"), []
+        self.state.discard_tx()
+        return result, slots
+
     cdef object _transact(self, Tx tx, bint commit):
         cdef Result result
         _check_tx_fields(tx)
