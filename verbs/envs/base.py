@@ -10,6 +10,7 @@ import numpy as np
 
 from verbs._evm import core as _core
 from verbs._evm.forks import schedule
+from verbs.envs.cheats import CheatsMixin
 from verbs.envs.errors import RevertError
 from verbs.envs.events import Event, Log
 from verbs.envs.snapshot import Snapshot
@@ -65,7 +66,7 @@ def _as_uint(value, name: str, allow_none: bool = False) -> typing.Optional[int]
     return value
 
 
-class BaseEnv:
+class BaseEnv(CheatsMixin):
     """Common machinery of the empty and fork environments.
 
     Parameters
@@ -146,7 +147,7 @@ class BaseEnv:
         )
         self._transact_fields = self._evm.transact_fields
         if snapshot is not None:
-            self._evm.set_block(**snapshot.block)
+            self._restore_block(snapshot.block)  # with a pending warp/roll (cheats.py)
             self._step = snapshot.step
         elif cache is not None:
             self._cache_backend.load_into(self._evm)
@@ -421,11 +422,8 @@ class BaseEnv:
 
     def _advance_block(self) -> None:
         prevrandao = self._rng.bytes(32)
-        self._evm.set_block(
-            number=self._evm.number + 1,
-            timestamp=self._evm.timestamp + self._block_interval,
-            prevrandao=prevrandao,
-        )
+        number, timestamp = self._next_block_fields()  # +1 and +interval, or warp/roll's
+        self._evm.set_block(number=number, timestamp=timestamp, prevrandao=prevrandao)
 
     def process_block(self) -> None:
         """Process the queued transactions as the next block.
@@ -522,7 +520,7 @@ class BaseEnv:
         Not the original's 5-tuple: a :class:`verbs.envs.Snapshot` value (picklable, savable,
         comparable).  Events and the pending queue are not part of it.
         """
-        return Snapshot(self._evm.export_snapshot(), self._evm.block_env(), self._step)
+        return Snapshot(self._evm.export_snapshot(), self._snapshot_block(), self._step)
 
     def cache_misses(self):
         """Accounts and slots read from a ``cache=`` env that the cache could not answer.
