@@ -71,6 +71,32 @@ def keccak(data: bytes) -> bytes:
 
 
 # ---------------------------------------------------------------------- artifacts
+def skip_or_fail(message: str) -> None:
+    """Skip the calling test with ``message``, or fail it under ``CI=true``."""
+    import pytest
+
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(message + " (required under CI=true)")
+    pytest.skip(message)
+
+
+def artifacts_or_skip() -> typing.Dict[str, "Artifact"]:
+    """:func:`artifacts`, skipping (failing under CI) when node or a package is missing."""
+    try:
+        return artifacts()
+    except MissingTool as exc:
+        skip_or_fail(str(exc))
+
+
+def anvil_or_skip() -> str:
+    """The anvil binary, skipping (failing under CI) without one."""
+    binary = find_anvil()
+    if binary is None:
+        skip_or_fail("anvil not found on PATH or in node_modules "
+                     "(run `npm install @foundry-rs/anvil` in the repository root)")
+    return binary
+
+
 @dataclass
 class Artifact:
     """ABI and creation code of a contract."""
@@ -561,7 +587,7 @@ def read_views(chain: Chain, w: Workload) -> typing.Dict[str, typing.Tuple[bool,
 
 
 __all__ = [
-    "Anvil", "AnvilChain", "find_anvil", "Artifact", "Chain", "EnvChain", "MissingTool", "Outcome", "Scenario",
+    "Anvil", "AnvilChain", "anvil_or_skip", "artifacts_or_skip", "find_anvil", "skip_or_fail", "Artifact", "Chain", "EnvChain", "MissingTool", "Outcome", "Scenario",
     "Workload", "artifacts", "decode", "deploy", "fn", "read_views", "run", "scenarios",
     "views",
 ]
