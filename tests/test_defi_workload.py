@@ -1,9 +1,9 @@
 """The DeFi workload of tests/defi runs identically on a verbs env and on anvil."""
 from __future__ import annotations
 
+import defi
 import pytest
 
-import defi
 from verbs import envs
 
 

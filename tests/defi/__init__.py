@@ -80,7 +80,7 @@ def skip_or_fail(message: str) -> None:
     pytest.skip(message)
 
 
-def artifacts_or_skip() -> typing.Dict[str, "Artifact"]:
+def artifacts_or_skip() -> dict[str, Artifact]:
     """:func:`artifacts`, skipping (failing under CI) when node or a package is missing."""
     try:
         return artifacts()
@@ -166,7 +166,7 @@ def _compiled_helpers() -> dict:
         return json.loads(cached.read_text())
     proc = subprocess.run(
         ["node", "-e", _COMPILE_JS, str(SOURCE), str(NODE_MODULES)],
-        cwd=REPO, capture_output=True, text=True, timeout=600)
+        cwd=REPO, capture_output=True, text=True, timeout=600, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"solc-js failed on {SOURCE}: {proc.stderr[-2000:]}")
     out = json.loads(proc.stdout)
@@ -177,7 +177,7 @@ def _compiled_helpers() -> dict:
     return out
 
 
-def artifacts() -> typing.Dict[str, Artifact]:
+def artifacts() -> dict[str, Artifact]:
     """Every contract of the workload by name.
 
     Raises
@@ -202,7 +202,7 @@ def artifacts() -> typing.Dict[str, Artifact]:
     return arts
 
 
-def pair_init_code_hash(arts: typing.Dict[str, Artifact]) -> bytes:
+def pair_init_code_hash(arts: dict[str, Artifact]) -> bytes:
     """keccak256 of the pair's creation code that the factory deploys with CREATE2."""
     return keccak(arts["UniswapV2Pair"].bytecode)
 
@@ -213,9 +213,9 @@ class Outcome:
     """What a workload transaction did."""
 
     success: bool
-    logs: typing.List[typing.Tuple[bytes, typing.Tuple[bytes, ...], bytes]]
-    created: typing.Optional[bytes] = None
-    tx_hash: typing.Optional[str] = None
+    logs: list[tuple[bytes, tuple[bytes, ...], bytes]]
+    created: bytes | None = None
+    tx_hash: str | None = None
 
 
 class Chain:
@@ -224,15 +224,15 @@ class Chain:
     def __init__(self):
         self.count = 0  # transactions sent: the next one is in block count + 1
 
-    def _next_block(self) -> typing.Tuple[int, int]:
+    def _next_block(self) -> tuple[int, int]:
         self.count += 1
         return self.count, T0 + 12 * self.count
 
-    def send(self, sender: bytes, to: typing.Optional[bytes], data: bytes,
+    def send(self, sender: bytes, to: bytes | None, data: bytes,
              value: int = 0) -> Outcome:
         raise NotImplementedError
 
-    def call(self, sender: bytes, to: bytes, data: bytes) -> typing.Tuple[bool, bytes]:
+    def call(self, sender: bytes, to: bytes, data: bytes) -> tuple[bool, bytes]:
         raise NotImplementedError
 
 
@@ -313,7 +313,7 @@ class AnvilChain(Chain):
 
 
 # ---------------------------------------------------------------------- anvil
-def find_anvil() -> typing.Optional[str]:
+def find_anvil() -> str | None:
     """anvil on PATH, else the native binary that ``npm install @foundry-rs/anvil`` put in
     the repository's node_modules."""
     found = shutil.which("anvil")
@@ -334,6 +334,7 @@ class Anvil:
     def __init__(self, binary: str, hardfork: str = "osaka", timeout: float = 30.0):
         import socket
 
+        from verbs.fork import RPCError
         from verbs.fork.rpc import RetryPolicy, RPCClient
 
         with socket.socket() as sock:
@@ -352,7 +353,7 @@ class Anvil:
                 try:
                     client.call("eth_chainId", [])
                     break
-                except Exception:
+                except RPCError:  # not listening yet
                     if time.monotonic() > deadline:
                         raise RuntimeError(f"anvil did not answer within {timeout} s")
                     time.sleep(0.1)
@@ -371,7 +372,7 @@ class Anvil:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
 
-    def __enter__(self) -> "Anvil":
+    def __enter__(self) -> Anvil:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -379,7 +380,7 @@ class Anvil:
 
 
 # ---------------------------------------------------------------------- the workload
-def fn(signature: str, *args, types: typing.Optional[typing.Sequence[str]] = None) -> bytes:
+def fn(signature: str, *args, types: typing.Sequence[str] | None = None) -> bytes:
     """Calldata of ``signature`` (e.g. ``"transfer(address,uint256)"``) with ``args``."""
     if types is None:
         inner = signature[signature.index("(") + 1:-1]
@@ -387,7 +388,7 @@ def fn(signature: str, *args, types: typing.Optional[typing.Sequence[str]] = Non
     return keccak(signature.encode())[:4] + encode(list(types), list(args))
 
 
-def _split_types(inner: str) -> typing.List[str]:
+def _split_types(inner: str) -> list[str]:
     out, depth, cur = [], 0, ""
     for ch in inner:
         if ch == "," and depth == 0:
@@ -406,8 +407,8 @@ def _split_types(inner: str) -> typing.List[str]:
 class Workload:
     """The deployed workload: contract addresses, ABIs and the accounts."""
 
-    artifacts: typing.Dict[str, Artifact]
-    addresses: typing.Dict[str, bytes] = field(default_factory=dict)
+    artifacts: dict[str, Artifact]
+    addresses: dict[str, bytes] = field(default_factory=dict)
     deployer: bytes = DEPLOYER
     trader: bytes = TRADER
 
@@ -415,7 +416,7 @@ class Workload:
         return self.addresses[name]
 
     @property
-    def tokens(self) -> typing.List[bytes]:
+    def tokens(self) -> list[bytes]:
         return [self["TKA"], self["TKB"], self["TKC"], self["WETH9"]]
 
     def pair(self, a: bytes, b: bytes) -> bytes:
@@ -426,7 +427,7 @@ class Workload:
 
 
 def _deploy(chain: Chain, w: Workload, key: str, artifact: str, args: bytes = b"",
-            sender: typing.Optional[bytes] = None) -> bytes:
+            sender: bytes | None = None) -> bytes:
     outcome = chain.send(sender or w.deployer, None, w.artifacts[artifact].bytecode + args)
     if not outcome.success or outcome.created is None:
         raise RuntimeError(f"deploying {key} ({artifact}) failed")
@@ -481,13 +482,13 @@ class Scenario:
     succeeds: bool = True
 
 
-def scenarios(w: Workload) -> typing.List[Scenario]:
+def scenarios(w: Workload) -> list[Scenario]:
     """The workload's transactions, in order (each depends on the ones before it)."""
     A, B, C, WETH = w["TKA"], w["TKB"], w["TKC"], w["WETH9"]
     router = w["UniswapV2Router02"]
     lp, trader = w.deployer, w.trader
     e18 = 10**18
-    out: typing.List[Scenario] = []
+    out: list[Scenario] = []
     for who in (lp, trader):
         for token in (A, B, C):
             out.append(Scenario(f"approve {token.hex()[:6]} from {who.hex()[:6]}", who, token,
@@ -542,7 +543,7 @@ def scenarios(w: Workload) -> typing.List[Scenario]:
     return out
 
 
-def _sign(key: int, digest: bytes) -> typing.Tuple[int, bytes, bytes]:
+def _sign(key: int, digest: bytes) -> tuple[int, bytes, bytes]:
     """(v, r, s) of a recoverable secp256k1 signature of a 32-byte digest (coincurve)."""
     from coincurve import PrivateKey
 
@@ -550,7 +551,7 @@ def _sign(key: int, digest: bytes) -> typing.Tuple[int, bytes, bytes]:
     return 27 + sig[64], sig[:32], sig[32:64]
 
 
-def views(w: Workload) -> typing.List[typing.Tuple[str, bytes, bytes]]:
+def views(w: Workload) -> list[tuple[str, bytes, bytes]]:
     """(name, to, data) of read-only calls that summarise the state."""
     out = []
     holders = [w.deployer, w.trader, w["Prober"], w["UniswapV2Router02"]]
@@ -576,18 +577,36 @@ def views(w: Workload) -> typing.List[typing.Tuple[str, bytes, bytes]]:
     return out
 
 
-def run(chain: Chain, w: Workload) -> typing.List[typing.Tuple[Scenario, Outcome]]:
+def run(chain: Chain, w: Workload) -> list[tuple[Scenario, Outcome]]:
     """Send every scenario in order; returns each with its outcome."""
     return [(s, chain.send(s.sender, s.to, s.data, s.value)) for s in scenarios(w)]
 
 
-def read_views(chain: Chain, w: Workload) -> typing.Dict[str, typing.Tuple[bool, bytes]]:
+def read_views(chain: Chain, w: Workload) -> dict[str, tuple[bool, bytes]]:
     """The outputs of :func:`views` on ``chain``."""
     return {name: chain.call(w.deployer, to, data) for name, to, data in views(w)}
 
 
 __all__ = [
-    "Anvil", "AnvilChain", "anvil_or_skip", "artifacts_or_skip", "find_anvil", "skip_or_fail", "Artifact", "Chain", "EnvChain", "MissingTool", "Outcome", "Scenario",
-    "Workload", "artifacts", "decode", "deploy", "fn", "read_views", "run", "scenarios",
+    "Anvil",
+    "AnvilChain",
+    "Artifact",
+    "Chain",
+    "EnvChain",
+    "MissingTool",
+    "Outcome",
+    "Scenario",
+    "Workload",
+    "anvil_or_skip",
+    "artifacts",
+    "artifacts_or_skip",
+    "decode",
+    "deploy",
+    "find_anvil",
+    "fn",
+    "read_views",
+    "run",
+    "scenarios",
+    "skip_or_fail",
     "views",
 ]

@@ -4,6 +4,7 @@
 """
 from verbs.envs.base import BaseEnv
 from verbs.envs.cache import CacheMissError
+from verbs.envs.cheats import DealError
 from verbs.envs.empty import EmptyEnvGasPriority, EmptyEnvRandom
 from verbs.envs.errors import RevertError
 from verbs.envs.events import Event, Log
@@ -16,6 +17,7 @@ ForkEnv = ForkEnvRandom
 __all__ = [
     "BaseEnv",
     "CacheMissError",
+    "DealError",
     "EmptyEnv",
     "EmptyEnvGasPriority",
     "EmptyEnvRandom",

@@ -24,8 +24,6 @@ sees a cheat from its start, also where the original run made it mid-simulation)
 """
 from __future__ import annotations
 
-import typing
-
 from verbs._evm import core as _core
 from verbs.utils import to_address
 
@@ -69,13 +67,13 @@ class CheatsMixin:
     """
 
     #: Pending block fields set by warp/roll, cleared when the next block is processed.
-    _next_block: typing.Optional[typing.Dict[str, int]] = None
+    _next_block: dict[str, int] | None = None
     #: What the cheats wrote, for the fork env's exported cache: address -> None, and
     #: (address, slot) -> None (the current values are read when exporting).
-    _cheated_accounts: typing.Optional[typing.Dict[bytes, None]] = None
-    _cheated_slots: typing.Optional[typing.Dict[typing.Tuple[bytes, int], None]] = None
+    _cheated_accounts: dict[bytes, None] | None = None
+    _cheated_slots: dict[tuple[bytes, int], None] | None = None
     #: deal's memo: (token, holder) -> slot found (checked again at each use).
-    _deal_slots: typing.Optional[typing.Dict[typing.Tuple[bytes, bytes], int]] = None
+    _deal_slots: dict[tuple[bytes, bytes], int] | None = None
 
     # ------------------------------------------------------------------ accounts
     def _write_account(self, address: bytes, nonce=None, balance=None, code=None) -> None:
@@ -174,7 +172,7 @@ class CheatsMixin:
         self._next_block = pending
         self._evm.set_block(**fields)
 
-    def _next_block_fields(self) -> typing.Tuple[int, int]:
+    def _next_block_fields(self) -> tuple[int, int]:
         """(number, timestamp) of the next block: the pending warp/roll values, else the
         current ones advanced by one block."""
         pending = self._next_block or {}
@@ -208,7 +206,7 @@ class CheatsMixin:
             raise DealError(f"cannot call 0x{to.hex()}: invalid transaction: {exc}") from exc
         return result, [slot for address, slot in accessed if address == to]
 
-    def _read_word(self, to: bytes, data: bytes) -> typing.Optional[int]:
+    def _read_word(self, to: bytes, data: bytes) -> int | None:
         """The call's output as one word, or None if it failed or returned no word."""
         result = self._evm.call(self._tx(_CHEAT_CALLER, to, data, 0))
         if not result.success or len(result.output) < 32:
@@ -216,7 +214,7 @@ class CheatsMixin:
         return int.from_bytes(result.output[:32], "big")
 
     def _find_slot(self, token: bytes, data: bytes, what: str,
-                   hint: typing.Optional[int] = None) -> int:
+                   hint: int | None = None) -> int:
         """The slot of ``token`` that the word returned by the call ``data`` is stored in.
 
         Each slot the call reads is tried (the last read first, as forge-std, and ``hint``
@@ -250,7 +248,7 @@ class CheatsMixin:
             f"returns (tried {len(candidates)} slot(s)); deal supports tokens that keep each "
             "balance in a full storage word of the token's own storage")
 
-    def deal(self, token, holder, amount: int, adjust: bool = False) -> None:
+    def deal(self, token, holder, amount: int, adjust: bool = False) -> int:
         """Set an ERC20 balance (forge-std's ``deal(token, to, give[, adjust])``).
 
         The balance slot is found by recording which storage slots of ``token``
@@ -268,6 +266,11 @@ class CheatsMixin:
             The new balance.
         adjust : bool
             Also change ``totalSupply()`` by the difference (its slot is found the same way).
+
+        Returns
+        -------
+        int
+            The storage slot of ``token`` written.
 
         Raises
         ------
@@ -288,10 +291,13 @@ class CheatsMixin:
                                hint=self._deal_slots.get(key))
         self._deal_slots[key] = slot
         previous = self._evm.get_storage(token, slot)
-        supply_slot = supply = None
+        supply_slot = new_supply = None
         if adjust:
             supply_slot = self._find_slot(token, _TOTAL_SUPPLY, "totalSupply()")
-            supply = self._evm.get_storage(token, supply_slot)
+            new_supply = self._evm.get_storage(token, supply_slot) - previous + amount
+            if new_supply < 0 or new_supply >= _U256:
+                raise DealError(f"deal on token 0x{token.hex()}: totalSupply would be "
+                                f"{new_supply}")
         self.set_storage(token, slot, amount)
         got = self._read_word(token, data)
         if got != amount:
@@ -300,11 +306,8 @@ class CheatsMixin:
                 f"deal on token 0x{token.hex()}: balanceOf(0x{holder.hex()}) returns {got} "
                 f"after writing {amount} to slot {slot:#x} (restored)")
         if adjust:
-            new_supply = supply - previous + amount
-            if new_supply < 0 or new_supply >= _U256:
-                raise DealError(f"deal on token 0x{token.hex()}: totalSupply would be "
-                                f"{new_supply}")
             self.set_storage(token, supply_slot, new_supply)
+        return slot
 
     # ------------------------------------------------------------------ caches
     def _cache_with_cheats(self, cache):
