@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-
 from verbs._evm.core import EVM, InvalidTransaction, Tx
 
 A = bytes.fromhex("00000000000000000000000000000000000000aa")
