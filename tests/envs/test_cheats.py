@@ -291,3 +291,17 @@ def test_account_cheats_on_a_fork_env_keep_the_fetched_fields(anvil_world):
     assert offline.get_nonce(defi.TRADER) == 1_000
     assert offline.get_balance(defi.TRADER) == node_balance
     assert offline.get_storage(token, 12345) == 6
+
+
+def test_warp_and_roll_on_a_fork_env(anvil_world):
+    node, chain, _ = anvil_world
+    env = envs.ForkEnvRandom(node.url, 5, cache_dir=False)
+    env.set_code(HOLDER, BLOCK_PROBE)
+    latest = chain.rpc("eth_getBlockByNumber", "latest", False)
+    assert block_seen(env) == (int(latest["timestamp"], 16), int(latest["number"], 16))
+    env.warp(int(latest["timestamp"], 16) + 3_600)
+    env.roll(10**6)
+    assert block_seen(env) == (int(latest["timestamp"], 16) + 3_600, 10**6)
+    env.process_block()
+    env.process_block()
+    assert block_seen(env) == (int(latest["timestamp"], 16) + 3_615, 10**6 + 1)
