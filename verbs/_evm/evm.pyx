@@ -283,6 +283,37 @@ cdef class EVM:
                            max_priority_fee_per_gas is not None) else 0
         return self._transact(tx, commit)
 
+    def call_accessed_slots(self, tx):
+        """Run ``tx`` without committing it and also return the storage slots it accessed.
+
+        What forge-std's ``vm.record``/``vm.accesses`` give a cheatcode such as ``deal``: the
+        slots of every account that the transaction read or wrote (warmed, EIP-2929), in the
+        order of their first access, from frames that did not revert.
+
+        Returns
+        -------
+        tuple[Result, list[tuple[bytes, int]]]
+            The result and the ``(address, slot)`` pairs.
+
+        Raises
+        ------
+        InvalidTransaction
+            As :meth:`transact` (state unchanged).
+        """
+        cdef Result result
+        cdef Validated v
+        cdef list slots
+        if type(tx) is not Tx:
+            tx = _as_tx(tx)
+        _check_tx_fields(<Tx>tx)
+        try:
+            self._validate(<Tx>tx, &v)
+            result = self._process(<Tx>tx, &v)
+            slots = self.state.accessed_slots()
+        finally:
+            self.state.discard_tx()
+        return result, slots
+
     cdef object _transact(self, Tx tx, bint commit):
         cdef Result result
         cdef Validated v

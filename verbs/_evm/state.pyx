@@ -1187,6 +1187,27 @@ cdef class State:
         """The number of layers under and including the top layer."""
         return self.top.depth
 
+    def accessed_slots(self) -> list:
+        """The storage slots warmed so far in the current transaction, in first-access order.
+
+        Returns
+        -------
+        list[tuple[bytes, int]]
+            ``(address, slot)`` pairs read from the journal, so a slot first touched in a
+            call frame that reverted is not in it (its warming was undone, EIP-2929); ``[]``
+            between transactions.  Slots warmed by an access list come first.
+        """
+        cdef Py_ssize_t i
+        cdef jentry_t *j
+        cdef u256 k
+        cdef list out = []
+        for i in range(self.jlen):
+            j = &self.journal[i]
+            if j.kind == J_WARM_SLOT:
+                memcpy(&k, j.key + SKEY_SLOT_OFF, sizeof(u256))
+                out.append((PyBytes_FromStringAndSize(<const char *>j.key, 20), _from_u256(&k)))
+        return out
+
 cdef int _backend_has_storage(object backend, const uint8_t *addr) except -1 with gil:
     fn = getattr(backend, "has_storage", None)
     if fn is None:

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from verbs.envs.base import BaseEnv
+from verbs.envs.cheats import DealError
 from verbs.envs.empty import EmptyEnvGasPriority, EmptyEnvRandom
 from verbs.envs.events import Event, Log
 from verbs.envs.fork import ForkEnvGasPriority, ForkEnvRandom
@@ -17,6 +18,7 @@ ForkEnv = ForkEnvRandom
 __all__ = [
     "BaseEnv",
     "CacheMissError",
+    "DealError",
     "EmptyEnv",
     "EmptyEnvGasPriority",
     "EmptyEnvRandom",

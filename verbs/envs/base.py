@@ -13,6 +13,8 @@ from verbs._evm.hardforks import schedule
 from verbs._evm.tx import InvalidTransaction, Tx
 from verbs.abi import decode_revert
 from verbs.envs.cache import CacheBackend
+from verbs.envs.cheats import CheatsMixin
+from verbs.envs.original import BlockHashes, from_original
 from verbs.envs.events import Event, Log
 from verbs.envs.snapshot import Snapshot
 from verbs.errors import RevertError
@@ -70,15 +72,13 @@ def _as_uint(value, name: str, allow_none: bool = False) -> int | None:
 
 def _snapshot_from_original(value, backend):
     """The Snapshot of the original's 5-tuple, and the backend that answers its block hashes."""
-    from verbs.envs.original import BlockHashes, from_original
-
     snapshot, block_hashes = from_original(value)
     if block_hashes and backend is None:
         backend = BlockHashes(block_hashes)
     return snapshot, backend
 
 
-class BaseEnv:
+class BaseEnv(CheatsMixin):
     """Common machinery of the empty and fork environments.
 
     Parameters
@@ -160,7 +160,7 @@ class BaseEnv:
         )
         self._transact_fields = self._evm.transact_fields
         if snapshot is not None:
-            self._evm.set_block(**snapshot.block)
+            self._restore_block(snapshot.block)  # with a pending warp/roll (cheats.py)
             self._step = snapshot.step
         elif cache is not None:
             self._cache_backend.load_into(self._evm)
@@ -430,11 +430,8 @@ class BaseEnv:
 
     def _advance_block(self) -> None:
         prevrandao = self._rng.bytes(32)
-        self._evm.set_block(
-            number=self._evm.number + 1,
-            timestamp=self._evm.timestamp + self._block_interval,
-            prevrandao=prevrandao,
-        )
+        number, timestamp = self._next_block_fields()  # +1 and +interval, or warp/roll's
+        self._evm.set_block(number=number, timestamp=timestamp, prevrandao=prevrandao)
 
     def process_block(self) -> None:
         """Process the queued transactions as the next block.
@@ -574,7 +571,7 @@ class BaseEnv:
         as the original's 5-tuple (``s[0]`` .. ``s[4]``, built on first access).  Events and
         the pending queue are not part of it.
         """
-        return Snapshot(self._evm.export_snapshot(), self._evm.block_env(), self._step)
+        return Snapshot(self._evm.export_snapshot(), self._snapshot_block(), self._step)
 
     def cache_misses(self):
         """Accounts and slots read from a ``cache=`` env that the cache could not answer.

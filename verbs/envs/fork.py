@@ -172,9 +172,11 @@ class _ForkEnv(BaseEnv):
         verbs.types.Cache
             ``(timestamp, block_number, accounts, storage)`` of the fork block, balances,
             slots and values as 32-byte little-endian words and code padded with 33 zero
-            bytes, as the original exports it.
+            bytes, as the original exports it.  The accounts and slots written by cheatcodes
+            (:mod:`verbs.envs.cheats`) hold their current values instead of the fetched
+            ones.
         """
-        return self._rpc.export_cache()
+        return self._cache_with_cheats(self._rpc.export_cache())  # cheats.py
 
     def flush(self):
         """Save what was fetched from the node to the disk cache now (see
