@@ -1,0 +1,29 @@
+"""The fuzzer's one adapter to verbs' EVM internals: every import of ``verbs._evm`` is here."""
+from __future__ import annotations
+
+from verbs._evm.core import EVM, Tx
+from verbs._evm.forks import OPCODE_BYTES, OPCODES
+
+from .outcome import Account, Outcome
+
+__all__ = ["OPCODE_BYTES", "OPCODES", "run"]
+
+
+def run(program) -> Outcome:
+    """Run ``program`` (a ``gen.Program``) on verbs' EVM and read back the touched state."""
+    from .gen import BLOCK, CALLER
+
+    evm = EVM(program.fork)
+    evm.set_block(**BLOCK)
+    for a, acc in program.accounts.items():
+        evm.set_account(a, nonce=acc["nonce"], balance=acc["balance"], code=acc["code"],
+                        storage=acc["storage"])
+    r = evm.transact(Tx(CALLER, to=program.to, data=program.data, value=program.value,
+                        gas_limit=program.gas, gas_price=0))
+    accounts = {}
+    for a, (nonce, balance, code, storage) in evm.dump().items():
+        accounts[a] = Account(nonce, balance, code, {k: v for k, v in storage.items() if v})
+    status = "success" if r.success else ("revert" if r.halt == "revert" else "halt")
+    return Outcome(status, bytes(r.output) if status != "halt" else b"", r.gas_used,
+                   [(bytes(a), tuple(bytes(t) for t in ts), bytes(d)) for a, ts, d in r.logs]
+                   if r.success else [], accounts)
