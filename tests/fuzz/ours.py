@@ -24,6 +24,8 @@ def run(program) -> Outcome:
     for a, (nonce, balance, code, storage) in evm.dump().items():
         accounts[a] = Account(nonce, balance, code, {k: v for k, v in storage.items() if v})
     status = "success" if r.success else ("revert" if r.halt == "revert" else "halt")
-    return Outcome(status, bytes(r.output) if status != "halt" else b"", r.gas_used,
+    out = Outcome(status, bytes(r.output) if status != "halt" else b"", r.gas_used,
                    [(bytes(a), tuple(bytes(t) for t in ts), bytes(d)) for a, ts, d in r.logs]
                    if r.success else [], accounts)
+    out.reason = r.halt
+    return out

@@ -26,6 +26,7 @@ class Outcome:
     gas_used: int
     logs: list[tuple[bytes, tuple[bytes, ...], bytes]]
     accounts: dict[bytes, Account]
+    reason: str = ""
 
 
 def diff(ours: Outcome, theirs: Outcome, ignore: set[tuple[bytes, str]] = frozenset()
