@@ -27,7 +27,11 @@ T_KEYS = [0, 1, 2]
 BLOCK = {"number": 20, "timestamp": 1_700_000_000, "coinbase": COINBASE,
          "gas_limit": 30_000_000, "base_fee": 0, "prevrandao": 0x5EED,
          "excess_blob_gas": 0}
-SIZES = {"small": (2, 8), "medium": (3, 18)}
+DELEGATED = [bytes([0xD0 + i]) * 20 for i in range(2)]   # EIP-7702 accounts ("extra" only)
+# size -> snippets per contract; "extra" is "small" plus transaction-level variety for the
+# execution specs: EIP-7702 delegated accounts, contract-creating transactions, non-zero
+# base fee and gas price, nonces at the EIP-2681 limit
+SIZES = {"small": (2, 8), "medium": (3, 18), "extra": (2, 8)}
 
 PURE = ["ADD", "MUL", "SUB", "DIV", "SDIV", "MOD", "SMOD", "ADDMOD", "MULMOD", "EXP",
         "SIGNEXTEND", "LT", "GT", "SLT", "SGT", "EQ", "ISZERO", "AND", "OR", "XOR", "NOT",
@@ -47,18 +51,21 @@ class Program:
 
     fork: str
     accounts: dict[bytes, dict] = field(default_factory=dict)  # addr -> nonce/balance/code/storage
-    to: bytes = CONTRACTS[0]
+    to: bytes | None = CONTRACTS[0]      # None: a contract-creating transaction
     data: bytes = b""
     value: int = 0
     gas: int = 1_000_000
+    gas_price: int = 0
+    base_fee: int = 0
     keys: list[int] = field(default_factory=lambda: list(KEYS))
     label: str = ""
     spans: dict[bytes, list[tuple[int, int]]] = field(default_factory=dict)  # for minimising
 
     def describe(self) -> str:
         """A readable dump, for a report or a regression test."""
-        lines = [f"{self.label} fork={self.fork} to=0x{self.to.hex()} value={self.value} "
-                 f"gas={self.gas} data=0x{self.data.hex()}"]
+        to = "create" if self.to is None else "0x" + self.to.hex()
+        lines = [f"{self.label} fork={self.fork} to={to} value={self.value} gas={self.gas} "
+                 f"gas_price={self.gas_price} base_fee={self.base_fee} data=0x{self.data.hex()}"]
         for a, acc in self.accounts.items():
             lines.append(f"  0x{a.hex()} nonce={acc['nonce']} balance={acc['balance']} "
                          f"storage={acc['storage']} code=0x{acc['code'].hex()}")
@@ -89,7 +96,8 @@ class Gen:
         self.rng = rng
         self.fork = fork
         self.lo, self.hi = SIZES[size]
-        self.small = size == "small"
+        self.small = size in ("small", "extra")
+        self.extra = size == "extra"
         self.precompiles = inputs.precompiles(fork)
         self.created: list[bytes] = []
 
@@ -121,6 +129,8 @@ class Gen:
     def address(self, me: bytes) -> bytes:
         """Code that pushes an address: another contract, myself, a precompile, a created
         contract, an empty or fresh account, or one read back from storage."""
+        if self.extra and self.rng.random() < 0.1:
+            return push(int.from_bytes(self.rng.choice(DELEGATED), "big"))
         r = self.rng.random()
         if r < 0.45:
             return push(int.from_bytes(self.rng.choice(CONTRACTS), "big"))
@@ -405,4 +415,29 @@ def program(seed: int, index: int, fork: str = "Cancun", size: str = "medium") -
         p.gas = rng.randrange(30_000, 300_000)
     else:
         p.gas = 1_000_000 if size == "medium" else 300_000
+    if g.extra:
+        _extra(g, p, n_contracts)
     return p
+
+
+def _extra(g: Gen, p: Program, n_contracts: int) -> None:
+    """The transaction-level variety of the "extra" size (drawn after everything else)."""
+    rng = g.rng
+    for d in DELEGATED:
+        target = rng.choice(CONTRACTS[:n_contracts] + DELEGATED + [EMPTY, CALLER]
+                            + [a.to_bytes(20, "big") for a in g.precompiles[:3]])
+        p.accounts[d] = {"nonce": rng.choice([0, 1]), "balance": rng.choice([0, 10 ** 18]),
+                         "code": b"\xef\x01\x00" + target, "storage": {}}
+    if rng.random() < 0.15:
+        p.accounts[rng.choice(CONTRACTS[:n_contracts])]["nonce"] = rng.choice(
+            [2 ** 64 - 1, 2 ** 64 - 2])
+    r = rng.random()
+    if r < 0.15:
+        p.to = None
+        p.data = g.initcode(CALLER)
+        p.gas = max(p.gas, 60_000 + 40 * len(p.data))
+    elif r < 0.3:
+        p.to = rng.choice(DELEGATED)
+    if rng.random() < 0.5:
+        p.base_fee = rng.choice([1, 7, 10 ** 9])
+        p.gas_price = p.base_fee + rng.choice([0, 1, 3])

@@ -14,12 +14,12 @@ def run(program) -> Outcome:
     from .gen import BLOCK, CALLER
 
     evm = EVM(program.fork)
-    evm.set_block(**BLOCK)
+    evm.set_block(**{**BLOCK, "base_fee": program.base_fee})
     for a, acc in program.accounts.items():
         evm.set_account(a, nonce=acc["nonce"], balance=acc["balance"], code=acc["code"],
                         storage=acc["storage"])
     r = evm.transact(Tx(CALLER, to=program.to, data=program.data, value=program.value,
-                        gas_limit=program.gas, gas_price=0))
+                        gas_limit=program.gas, gas_price=program.gas_price))
     accounts = {}
     for a, (nonce, balance, code, storage) in evm.dump().items():
         accounts[a] = Account(nonce, balance, code, {k: v for k, v in storage.items() if v})

@@ -12,6 +12,8 @@ from .outcome import diff
 
 # oracle name -> (its forks, the program size it can afford)
 ORACLES = {"revm": (("Cancun",), "medium"), "spec": (("Prague", "Osaka"), "small")}
+# sizes an oracle can run besides its own (revm runs calls without fees only)
+SIZES = {"revm": ("medium", "small"), "spec": ("small", "extra", "medium")}
 
 
 def oracle(name: str):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import importlib
 
-from ethereum_types.bytes import Bytes, Bytes32
+from ethereum_types.bytes import Bytes, Bytes0, Bytes32
 from ethereum_types.numeric import U64, U256, Uint
 
 from .gen import BLOCK, CALLER
@@ -42,23 +42,33 @@ def run(program) -> Outcome:
     block_env = vm.BlockEnvironment(
         chain_id=U64(1), state=state, block_gas_limit=Uint(BLOCK["gas_limit"]),
         block_hashes=[], coinbase=f["fork_types"].Address(BLOCK["coinbase"]), number=Uint(BLOCK["number"]),
-        base_fee_per_gas=Uint(BLOCK["base_fee"]), time=U256(BLOCK["timestamp"]),
+        base_fee_per_gas=Uint(program.base_fee), time=U256(BLOCK["timestamp"]),
         prev_randao=Bytes32(BLOCK["prevrandao"].to_bytes(32, "big")),
         excess_blob_gas=U64(BLOCK["excess_blob_gas"]), parent_beacon_block_root=Bytes32(bytes(32)))
-    sender_nonce = st.get_account(state, f["fork_types"].Address(CALLER)).nonce
+    sender = f["fork_types"].Address(CALLER)
+    coinbase = f["fork_types"].Address(BLOCK["coinbase"])
+    sender_nonce = st.get_account(state, sender).nonce
+    price = Uint(program.gas_price)
+    to = Bytes0(b"") if program.to is None else f["fork_types"].Address(program.to)
     tx = f["tx"].LegacyTransaction(
-        nonce=U256(sender_nonce), gas_price=Uint(0), gas=Uint(program.gas), to=f["fork_types"].Address(program.to),
+        nonce=U256(sender_nonce), gas_price=price, gas=Uint(program.gas), to=to,
         value=U256(program.value), data=Bytes(program.data), v=U256(27), r=U256(1), s=U256(1))
     intrinsic, floor = f["tx"].validate_transaction(tx)
-    st.increment_nonce(state, f["fork_types"].Address(CALLER))
+    st.increment_nonce(state, sender)
+    balance = st.get_account(state, sender).balance
+    st.set_account_balance(state, sender, U256(Uint(balance) - tx.gas * price))
     tx_env = vm.TransactionEnvironment(
-        origin=f["fork_types"].Address(CALLER), gas_price=Uint(0), gas=tx.gas - intrinsic,
-        access_list_addresses={f["fork_types"].Address(BLOCK["coinbase"])}, access_list_storage_keys=set(),
+        origin=sender, gas_price=price, gas=tx.gas - intrinsic,
+        access_list_addresses={coinbase}, access_list_storage_keys=set(),
         transient_storage=st.TransientStorage(), blob_versioned_hashes=(), authorizations=(),
         index_in_block=Uint(0), tx_hash=None)
     out = f["interp"].process_message_call(f["msg"].prepare_message(block_env, tx_env, tx))
     used = tx.gas - out.gas_left
     used = max(used - min(used // Uint(5), Uint(out.refund_counter)), floor)
+    balance = st.get_account(state, sender).balance
+    st.set_account_balance(state, sender, balance + U256((tx.gas - used) * price))
+    fee = used * (price - Uint(program.base_fee))
+    st.set_account_balance(state, coinbase, st.get_account(state, coinbase).balance + U256(fee))
     for a in out.accounts_to_delete:
         st.destroy_account(state, a)
     if out.error is None:

@@ -19,6 +19,7 @@ needs_spec = pytest.mark.skipif(not HAS_SPEC, reason="ethereum-execution is not 
 SEED = 0          # the long runs use other seeds (README.md)
 REVM_SLICE = 2500
 SPEC_SLICE = 150  # per fork
+EXTRA_SLICE = 60
 
 
 def test_program_is_a_pure_function_of_its_arguments():
@@ -104,3 +105,20 @@ def test_slice_matches_the_execution_specs(fork):
     for index in range(SPEC_SLICE):
         m = check(SEED, index, "spec", fork)
         assert m is None, m.report()
+
+
+@needs_spec
+@pytest.mark.parametrize("fork", ORACLES["spec"][0])
+def test_extra_slice_matches_the_execution_specs(fork):
+    """EIP-7702 delegations, contract-creating transactions, fees, EIP-2681 nonces."""
+    for index in range(EXTRA_SLICE):
+        m = check(SEED, index, "spec", fork, "extra")
+        assert m is None, m.report()
+
+
+def test_extra_programs_have_what_they_promise():
+    ps = [gen.program(SEED, i, "Prague", "extra") for i in range(60)]
+    assert any(p.to is None for p in ps)
+    assert any(p.to in gen.DELEGATED for p in ps)
+    assert any(p.gas_price > p.base_fee > 0 for p in ps)
+    assert all(p.accounts[d]["code"][:3] == b"\xef\x01\x00" for p in ps for d in gen.DELEGATED)
