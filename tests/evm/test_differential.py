@@ -8,7 +8,6 @@ the code of the transaction's target.
 import random
 
 import pytest
-
 from fuzz import gen, ours
 from fuzz.outcome import diff
 

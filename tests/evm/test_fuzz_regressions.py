@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib.util
 
 import pytest
-
 from fuzz import gen, ours
 from fuzz.asm import asm, push
 from fuzz.outcome import diff

@@ -15,7 +15,7 @@ import random
 from dataclasses import dataclass, field
 
 from . import inputs
-from .asm import asm, push, keccak
+from .asm import asm, keccak, push
 
 CALLER = bytes(17) + b"\xca\x11\xe4"
 CONTRACTS = [bytes([0xC0 + i]) * 20 for i in range(4)]
@@ -57,6 +57,8 @@ class Program:
     gas: int = 1_000_000
     gas_price: int = 0
     base_fee: int = 0
+    # later transactions from the same sender: dicts of to, data, value, gas ("extra" only)
+    more: list[dict] = field(default_factory=list)
     keys: list[int] = field(default_factory=lambda: list(KEYS))
     label: str = ""
     spans: dict[bytes, list[tuple[int, int]]] = field(default_factory=dict)  # for minimising
@@ -64,8 +66,12 @@ class Program:
     def describe(self) -> str:
         """A readable dump, for a report or a regression test."""
         to = "create" if self.to is None else "0x" + self.to.hex()
-        lines = [f"{self.label} fork={self.fork} to={to} value={self.value} gas={self.gas} "
-                 f"gas_price={self.gas_price} base_fee={self.base_fee} data=0x{self.data.hex()}"]
+        lines = [(f"{self.label} fork={self.fork} to={to} value={self.value} gas={self.gas} "
+                 f"gas_price={self.gas_price} base_fee={self.base_fee} data=0x{self.data.hex()}")]
+        for t in self.more:
+            to = "create" if t["to"] is None else "0x" + t["to"].hex()
+            lines.append(f"  then to={to} value={t['value']} gas={t['gas']} "
+                         f"data=0x{t['data'].hex()}")
         for a, acc in self.accounts.items():
             lines.append(f"  0x{a.hex()} nonce={acc['nonce']} balance={acc['balance']} "
                          f"storage={acc['storage']} code=0x{acc['code'].hex()}")
@@ -441,3 +447,11 @@ def _extra(g: Gen, p: Program, n_contracts: int) -> None:
     if rng.random() < 0.5:
         p.base_fee = rng.choice([1, 7, 10 ** 9])
         p.gas_price = p.base_fee + rng.choice([0, 1, 3])
+    # later transactions see the first one's state: its contracts (created ones are no longer
+    # "created in this transaction" for EIP-6780), fresh transient storage and warm sets
+    targets = CONTRACTS[:n_contracts] + DELEGATED + g.created[:4]
+    if p.to is None:
+        targets.append(create_address(CALLER, p.accounts[CALLER]["nonce"]))
+    for _ in range(rng.choice([0, 0, 1, 2])):
+        p.more.append({"to": rng.choice(targets), "data": rng.randbytes(rng.choice([0, 4, 32])),
+                       "value": rng.choice([0, 1]), "gas": rng.choice([60_000, 300_000])})

@@ -50,7 +50,15 @@ def _bn254() -> dict[str, list[bytes]]:
 
 @functools.cache
 def _bls() -> dict[str, list[bytes]]:
-    from py_ecc.optimized_bls12_381 import G1, G2, add, curve_order, multiply, neg, normalize
+    from py_ecc.optimized_bls12_381 import (
+        G1,
+        G2,
+        add,
+        curve_order,
+        multiply,
+        neg,
+        normalize,
+    )
 
     def fp(x) -> bytes:
         return _w(int(x), 64)

@@ -27,6 +27,8 @@ class Outcome:
     logs: list[tuple[bytes, tuple[bytes, ...], bytes]]
     accounts: dict[bytes, Account]
     reason: str = ""
+    # (status, output, gas_used, logs) of the program's earlier transactions
+    earlier: list[tuple] = field(default_factory=list)
 
 
 def diff(ours: Outcome, theirs: Outcome, ignore: set[tuple[bytes, str]] = frozenset()
@@ -34,6 +36,11 @@ def diff(ours: Outcome, theirs: Outcome, ignore: set[tuple[bytes, str]] = frozen
     """The differences between two outcomes, as readable lines (empty when they agree).
     ``ignore`` names (address, field) pairs an oracle is known not to model."""
     out = []
+    if len(ours.earlier) != len(theirs.earlier):
+        out.append(f"transactions: ours={len(ours.earlier) + 1} theirs={len(theirs.earlier) + 1}")
+    for i, (a, b) in enumerate(zip(ours.earlier, theirs.earlier)):
+        if a != b:
+            out.append(f"transaction {i}: ours={_show(a)} theirs={_show(b)}")
     for f in ("status", "output", "gas_used", "logs"):
         a, b = getattr(ours, f), getattr(theirs, f)
         if a != b:

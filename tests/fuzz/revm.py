@@ -63,8 +63,8 @@ def _hex(a: bytes) -> str:
 
 def run(program) -> Outcome:
     """Run ``program`` on revm and read back the state of every account it loaded."""
-    if program.to is None or program.gas_price or program.base_fee:
-        raise ValueError("the revm oracle runs calls without fees (message_call)")
+    if program.to is None or program.gas_price or program.base_fee or program.more:
+        raise ValueError("the revm oracle runs one call without fees (message_call)")
     evm = pyrevm.EVM(spec_id=FORKS[program.fork], gas_limit=BLOCK["gas_limit"])
     evm.set_block_env(pyrevm.BlockEnv(
         number=BLOCK["number"], coinbase=_hex(BLOCK["coinbase"]), timestamp=BLOCK["timestamp"],

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, TextIO
+from typing import TextIO
 
 from . import gen, ours
 from .minimise import minimise
@@ -42,11 +43,11 @@ def compare(program: gen.Program, oracle_name: str) -> list[str]:
     o = oracle(oracle_name)
     try:
         mine = ours.run(program)
-    except Exception:
+    except Exception:  # noqa: BLE001 - any exception is a finding, reported with its trace
         return ["verbs raised: " + traceback.format_exc(limit=3)]
     try:
         theirs = o.run(program)
-    except Exception:
+    except Exception:  # noqa: BLE001 - any exception is a finding, reported with its trace
         return ["oracle raised: " + traceback.format_exc(limit=3)]
     return diff(mine, theirs, o.IGNORE)
 

@@ -45,14 +45,34 @@ def run(program) -> Outcome:
         base_fee_per_gas=Uint(program.base_fee), time=U256(BLOCK["timestamp"]),
         prev_randao=Bytes32(BLOCK["prevrandao"].to_bytes(32, "big")),
         excess_blob_gas=U64(BLOCK["excess_blob_gas"]), parent_beacon_block_root=Bytes32(bytes(32)))
+    earlier = [_transact(f, block_env, program, t)
+               for t in [{"to": program.to, "data": program.data, "value": program.value,
+                              "gas": program.gas}] + program.more]
+    last = earlier.pop()
+    accounts = {}
+    for a, acc in state._main_trie._data.items():
+        if acc is None:
+            continue
+        trie = state._storage_tries.get(a)
+        storage = {int.from_bytes(k, "big"): int(v) for k, v in trie._data.items() if v} \
+            if trie is not None else {}
+        accounts[bytes(a)] = Account(int(acc.nonce), int(acc.balance), bytes(acc.code), storage)
+    return Outcome(*last, accounts, earlier=earlier)
+
+
+def _transact(f, block_env, program, t: dict) -> tuple:
+    """One transaction as ``fork.process_transaction`` processes it: (status, output, gas
+    used, logs)."""
+    st, vm = f["state"], f["vm"]
+    state = block_env.state
     sender = f["fork_types"].Address(CALLER)
     coinbase = f["fork_types"].Address(BLOCK["coinbase"])
     sender_nonce = st.get_account(state, sender).nonce
     price = Uint(program.gas_price)
-    to = Bytes0(b"") if program.to is None else f["fork_types"].Address(program.to)
+    to = Bytes0(b"") if t["to"] is None else f["fork_types"].Address(t["to"])
     tx = f["tx"].LegacyTransaction(
-        nonce=U256(sender_nonce), gas_price=price, gas=Uint(program.gas), to=to,
-        value=U256(program.value), data=Bytes(program.data), v=U256(27), r=U256(1), s=U256(1))
+        nonce=U256(sender_nonce), gas_price=price, gas=Uint(t["gas"]), to=to,
+        value=U256(t["value"]), data=Bytes(t["data"]), v=U256(27), r=U256(1), s=U256(1))
     intrinsic, floor = f["tx"].validate_transaction(tx)
     st.increment_nonce(state, sender)
     balance = st.get_account(state, sender).balance
@@ -79,16 +99,7 @@ def run(program) -> Outcome:
         status = "halt"
     logs = [(bytes(log.address), tuple(bytes(t) for t in log.topics), bytes(log.data))
             for log in out.logs] if status == "success" else []
-    accounts = {}
-    for a, acc in state._main_trie._data.items():
-        if acc is None:
-            continue
-        trie = state._storage_tries.get(a)
-        storage = {int.from_bytes(k, "big"): int(v) for k, v in trie._data.items() if v} \
-            if trie is not None else {}
-        accounts[bytes(a)] = Account(int(acc.nonce), int(acc.balance), bytes(acc.code), storage)
-    return Outcome(status, bytes(out.return_data) if status != "halt" else b"", int(used),
-                   logs, accounts)
+    return status, bytes(out.return_data) if status != "halt" else b"", int(used), logs
 
 
 IGNORE: set = set()
