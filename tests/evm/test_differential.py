@@ -26,7 +26,9 @@ def random_bytes_program(seed: int, fork: str) -> gen.Program:
 
 
 def _check(program, oracle):
-    lines = diff(ours.run(program), oracle.run(program), oracle.IGNORE)
+    mine = ours.run(program)
+    theirs = oracle.run(program, {k for a in mine.accounts.values() for k in a.storage})
+    lines = diff(mine, theirs, oracle.IGNORE)
     assert not lines, program.describe() + "\n" + "\n".join(lines)
 
 

@@ -61,8 +61,10 @@ def _hex(a: bytes) -> str:
     return "0x" + a.hex()
 
 
-def run(program) -> Outcome:
-    """Run ``program`` on revm and read back the state of every account it loaded."""
+def run(program, keys: set[int] = frozenset()) -> Outcome:
+    """Run ``program`` on revm and read back the state of every account it loaded: the
+    storage at the program's keys and at ``keys`` (pyrevm cannot list an account's slots;
+    the runner passes the slots verbs wrote)."""
     if program.to is None or program.gas_price or program.base_fee or program.more:
         raise ValueError("the revm oracle runs one call without fees (message_call)")
     evm = pyrevm.EVM(spec_id=FORKS[program.fork], gas_limit=BLOCK["gas_limit"])
@@ -93,7 +95,7 @@ def run(program) -> Outcome:
                 raise
             status, gas, out = "halt", int(m.group(1)), b""
         logs = []
-    keys = set(program.keys)
+    keys = set(program.keys) | set(keys)
     for acc in program.accounts.values():
         keys |= set(acc["storage"])
     destroyed = _self_destructed(evm.journal_str)

@@ -46,7 +46,7 @@ def compare(program: gen.Program, oracle_name: str) -> list[str]:
     except Exception:  # noqa: BLE001 - any exception is a finding, reported with its trace
         return ["verbs raised: " + traceback.format_exc(limit=3)]
     try:
-        theirs = o.run(program)
+        theirs = o.run(program, {k for a in mine.accounts.values() for k in a.storage})
     except Exception:  # noqa: BLE001 - any exception is a finding, reported with its trace
         return ["oracle raised: " + traceback.format_exc(limit=3)]
     return diff(mine, theirs, o.IGNORE)

@@ -29,8 +29,9 @@ def _fork(name: str):
             "exc": m("vm.exceptions")}
 
 
-def run(program) -> Outcome:
-    """Run ``program`` on the execution specs of ``program.fork``."""
+def run(program, keys: set[int] = frozenset()) -> Outcome:
+    """Run ``program`` on the execution specs of ``program.fork`` (``keys`` is unused: the
+    post-state lists every slot)."""
     f = _fork(program.fork)
     st, vm = f["state"], f["vm"]
     state = st.State()
