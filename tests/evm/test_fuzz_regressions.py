@@ -96,3 +96,26 @@ def test_gaslimit_is_the_block_gas_limit(fork):
     # pyrevm's GASLIMIT answers EVM(gas_limit=...), not the block env's gas limit
     out = run_checked(world(fork, asm("GASLIMIT", "PUSH1", 2, "SSTORE", "STOP")))
     assert out.accounts[C0].storage == {2: gen.BLOCK["gas_limit"]}
+
+
+@pytest.mark.parametrize("fork", ["Cancun", "Osaka"])
+def test_point_evaluation_of_the_zero_polynomial(fork):
+    """Not a disagreement: the fuzzer's only valid KZG input, checked on every oracle."""
+    import random
+
+    from fuzz import inputs
+
+    data = inputs.point_evaluation_valid(random.Random(1))
+    g = gen.Gen(None, fork, "small")
+    code = g.write_memory(0x100, data) + push(0x40) + push(0) + push(len(data)) \
+        + push(0x100) + push(10) + asm("GAS", "STATICCALL") + push(0x40) \
+        + asm("MSTORE") + push(0x60) + push(0) + asm("RETURN")
+    p = world(fork, code, gas=300_000)
+    out = run_checked(p)
+    assert out.status == "success"
+    assert out.output == (4096).to_bytes(32, "big") + inputs.BLS_MODULUS.to_bytes(32, "big") \
+        + (1).to_bytes(32, "big")
+    if fork == "Cancun" and importlib.util.find_spec("pyrevm") is not None:
+        from fuzz import revm
+
+        assert diff(out, revm.run(p), revm.IGNORE) == []

@@ -273,6 +273,11 @@ class Gen:
                 a = self.rng.choice([x for x in self.precompiles if x not in inputs.EXPENSIVE])
             else:
                 valid = 0.1
+        if self.extra and a == 10 and self.rng.random() < 0.2:
+            data = inputs.point_evaluation_valid(self.rng)
+            if self.rng.random() < 0.3:
+                data = inputs.mutate(self.rng, data)
+            return self.s_call(me, pos, push(a), data)
         return self.s_call(me, pos, push(a), inputs.precompile_input(self.rng, a, valid))
 
     def initcode(self, me) -> bytes:

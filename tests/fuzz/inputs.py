@@ -121,6 +121,18 @@ def _modexp(rng: random.Random) -> bytes:
     return _w(bl) + _w(el) + _w(ml) + body
 
 
+BLS_MODULUS = 0x73EDA753299D7D483339D80809A1D80553BDA402FFFE5BFEFFFFFFFF00000001
+
+
+def point_evaluation_valid(rng: random.Random) -> bytes:
+    """A valid EIP-4844 point evaluation input: the zero polynomial, whose commitment and
+    proof are the point at infinity, evaluates to 0 at any z."""
+    infinity = b"\xc0" + bytes(47)
+    versioned = b"\x01" + hashlib.sha256(infinity).digest()[1:]
+    z = rng.choice([0, 1, BLS_MODULUS - 1, rng.randrange(BLS_MODULUS)])
+    return versioned + _w(z) + _w(0) + infinity + infinity
+
+
 def mutate(rng: random.Random, data: bytes) -> bytes:
     """A usually invalid variant of ``data``: a flipped byte, truncated, extended or
     overwritten with a huge field element."""
