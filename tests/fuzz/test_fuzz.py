@@ -17,9 +17,9 @@ needs_revm = pytest.mark.skipif(not HAS_REVM, reason="pyrevm is not installed")
 needs_spec = pytest.mark.skipif(not HAS_SPEC, reason="ethereum-execution is not installed")
 
 SEED = 0          # the long runs use other seeds (README.md)
-REVM_SLICE = 2500
-SPEC_SLICE = 150  # per fork
-EXTRA_SLICE = 60
+REVM_SLICE = 5000
+SPEC_SLICE = 300  # per fork
+EXTRA_SLICE = 100
 
 
 def test_program_is_a_pure_function_of_its_arguments():
@@ -91,9 +91,9 @@ def test_a_wrong_evm_is_caught(monkeypatch):
 
 
 @needs_revm
-@pytest.mark.parametrize("part", range(5))
+@pytest.mark.parametrize("part", range(10))
 def test_slice_matches_revm(part):
-    n = REVM_SLICE // 5
+    n = REVM_SLICE // 10
     for index in range(part * n, (part + 1) * n):
         m = check(SEED, index, "revm", "Cancun")
         assert m is None, m.report()
