@@ -56,6 +56,11 @@ def check(seed: int, index: int, oracle_name: str, fork: str, size: str | None =
           shrink: bool = True) -> Mismatch | None:
     """Compare one program; a mismatch comes back minimised (unless ``shrink`` is false)."""
     size = size or ORACLES[oracle_name][1]
+    if size not in SIZES[oracle_name]:
+        raise ValueError(f"the {oracle_name} oracle runs sizes {SIZES[oracle_name]}, not {size!r}")
+    if fork not in ORACLES[oracle_name][0]:
+        raise ValueError(f"the {oracle_name} oracle runs forks {ORACLES[oracle_name][0]}, "
+                         f"not {fork!r}")
     p = gen.program(seed, index, fork, size)
     lines = compare(p, oracle_name)
     if not lines:
