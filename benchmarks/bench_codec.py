@@ -73,7 +73,9 @@ def main() -> None:
         data = eth_abi.encode(types, values)
         codec = Codec(types)
         mine = _per_call_ns(codec.decode, data, args.repeat, args.budget)
-        theirs = _per_call_ns(lambda d, t=types: eth_abi.decode(t, d), data, args.repeat, args.budget)
+        theirs = _per_call_ns(
+            lambda d, t=types: eth_abi.decode(t, d), data, args.repeat, args.budget
+        )
         ours_ns[label] = mine
         print(f"{label:30s} {codec.is_fast!s:>5} {mine:9.0f} {theirs:11.0f} {theirs / mine:12.1f}x")
     extra = ours_ns["address"] - ours_ns["uint256"]

@@ -86,7 +86,9 @@ def main() -> None:
     args = parser.parse_args()
     cases = inputs()
     print(f"default backend of this tree: {P.bn254.BN254_BACKEND}")
-    print(f"{'backend':10} " + " ".join(f"{name:>20}" for name in cases) + "   (median us per call)")
+    print(
+        f"{'backend':10} " + " ".join(f"{name:>20}" for name in cases) + "   (median us per call)"
+    )
     for backend in [b for b in args.backends.split(",") if b]:
         P.bn254.BN254_BACKEND = backend
         reps = max(3, args.reps // 20) if backend == "py_ecc" else args.reps
@@ -96,7 +98,11 @@ def main() -> None:
             assert ok and used == gas, (backend, address)
             if address == 0x08:
                 assert out == word(1)
-            row.append(median_us(lambda a=address, d=data, g=gas: P.run_precompile(a, d, g, P.CANCUN), reps))
+            row.append(
+                median_us(
+                    lambda a=address, d=data, g=gas: P.run_precompile(a, d, g, P.CANCUN), reps
+                )
+            )
         print(f"{backend:10} " + " ".join(f"{t:20.1f}" for t in row))
     call = revm_call()
     if call is not None:

@@ -104,7 +104,9 @@ class _ChecksumAddressDecoder(eth_abi.decoding.AddressDecoder):
 def _checksumming_eth_abi() -> ABICodec:
     reg = _eth_registry.copy()
     reg.unregister("address")
-    reg.register("address", eth_abi.encoding.AddressEncoder, _ChecksumAddressDecoder, label="address")
+    reg.register(
+        "address", eth_abi.encoding.AddressEncoder, _ChecksumAddressDecoder, label="address"
+    )
     return ABICodec(reg)
 
 
@@ -198,7 +200,9 @@ def test_decoded_addresses_are_checksummed_str_in_every_position(types):
         decoded = decode(data)
         assert decoded == eth_decoded(types, data)
         found = [a for t, v in zip(types, decoded) for a in _addresses(parse_type(t), v)]
-        assert found and all(type(a) is str and a == eth_utils.to_checksum_address(a) for a in found)
+        assert found and all(
+            type(a) is str and a == eth_utils.to_checksum_address(a) for a in found
+        )
         assert any(a != a.lower() for a in found)
 
 

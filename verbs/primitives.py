@@ -19,6 +19,7 @@ import operator
 from typing import Any
 
 from verbs._evm.keccak import keccak256 as _keccak256
+from verbs._evm.keccak import to_checksum_address as _c_checksum
 from verbs._evm.state import simulated_block_hash as _c_simulated_block_hash
 
 __all__ = [
@@ -83,8 +84,7 @@ def eip55(lower_hex: str) -> str:
     str
         The same digits, letters upper-cased where the checksum says so.
     """
-    digest = _keccak256(lower_hex.encode("ascii")).hex()
-    return "".join(c.upper() if int(d, 16) >= 8 else c for c, d in zip(lower_hex, digest))
+    return _c_checksum(bytes.fromhex(lower_hex))[2:]
 
 
 def to_checksum_address(value: bytes | str) -> str:
@@ -100,7 +100,7 @@ def to_checksum_address(value: bytes | str) -> str:
     str
         ``0x``-prefixed, mixed-case hex.
     """
-    return "0x" + eip55(to_address(value).hex())
+    return _c_checksum(to_address(value))
 
 
 _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")

@@ -2,7 +2,8 @@
 
 It executes nothing: a transaction leaves the state as it was, except that some ``data``
 values trigger the behaviours the runner must survive: ``0xface01`` sleeps (timeout),
-``0xface02`` kills the process (crash), ``0xface03`` raises ``InvalidTransaction("INSUFFICIENT_ACCOUNT_FUNDS")``,
+``0xface02`` kills the process (crash), ``0xface03`` raises
+``InvalidTransaction("INSUFFICIENT_ACCOUNT_FUNDS")``,
 ``0xface04`` raises a ``RuntimeError``.
 """
 from __future__ import annotations
@@ -57,11 +58,16 @@ class Result:
 class EVM:
     """A state holder that runs nothing."""
 
-    def __init__(self, fork: str = "Osaka", chain_id: int = 1, rules: Any = None, backend: Any = None) -> None:
+    def __init__(
+        self, fork: str = "Osaka", chain_id: int = 1, rules: Any = None, backend: Any = None
+    ) -> None:
         self.state: dict = {}
         self.block: dict = {}
 
-    def set_account(self, address: bytes, *, nonce: int = 0, balance: int = 0, code: bytes = b"", storage: Any = None) -> None:
+    def set_account(
+        self, address: bytes, *, nonce: int = 0, balance: int = 0, code: bytes = b"",
+        storage: Any = None,
+    ) -> None:
         self.state[bytes(address)] = (nonce, balance, bytes(code), dict(storage or {}))
 
     def set_block(self, **kw: Any) -> None:

@@ -38,7 +38,8 @@ def ethtests_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def evm_core() -> object:
-    """The EVM under test (``conformance._verbs_core``: the built ``verbs._evm.evm`` and ``tx``) (skip, or fail under CI, when it does not import)."""
+    """The EVM under test (``conformance._verbs_core``: the built ``verbs._evm.evm`` and ``tx``)
+    (skip, or fail under CI, when it does not import)."""
     try:
         from .runner import core_module
 

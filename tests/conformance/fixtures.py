@@ -310,7 +310,9 @@ def load_file(path: Path) -> dict:
         return json.load(fh)
 
 
-def case_ids(path: Path, root: Path | None = None, fork: str | None = None) -> list[tuple[str, str]]:
+def case_ids(
+    path: Path, root: Path | None = None, fork: str | None = None
+) -> list[tuple[str, str]]:
     """The ``(test_id, fork)`` of every case of a file, cheaply (no value parsing).
 
     Parameters

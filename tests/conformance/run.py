@@ -314,7 +314,10 @@ def run_files(
         assign(w)
 
     try:
-        _loop(rr, workers, pending, sel, spawn, assign, retire, lost_case, jobs, timeout, progress, t0, budget)
+        _loop(
+            rr, workers, pending, sel, spawn, assign, retire, lost_case, jobs, timeout, progress,
+            t0, budget,
+        )
         # budget spent (or nothing left): whatever was not judged fails, and is counted
         left = [w.task for w in workers if w.task is not None] + list(pending)
         for path, start in left:
@@ -327,7 +330,9 @@ def run_files(
                     ids = []
                 rr.ids[str(path)] = ids
             for tid, fk in ids[start:]:
-                rr.results.setdefault(tid, (fk, False, f"budget: not run, the run's {budget:g} s were spent"))
+                rr.results.setdefault(
+                    tid, (fk, False, f"budget: not run, the run's {budget:g} s were spent")
+                )
     finally:
         for w in workers:
             retire(w, kill=True)
@@ -336,7 +341,9 @@ def run_files(
     return rr
 
 
-def _loop(rr, workers, pending, sel, spawn, assign, retire, lost_case, jobs, timeout, progress, t0, budget) -> None:
+def _loop(
+    rr, workers, pending, sel, spawn, assign, retire, lost_case, jobs, timeout, progress, t0, budget
+) -> None:
     """The parent's event loop (see :func:`run_files`)."""
     last_report = time.monotonic()
     while any(w.task is not None for w in workers) or pending:
@@ -395,7 +402,8 @@ def _loop(rr, workers, pending, sel, spawn, assign, retire, lost_case, jobs, tim
             done = len(rr.results)
             npass = sum(1 for r in rr.results.values() if r[1])
             print(
-                f"[{now - t0:6.0f}s] {done} cases done, {npass} passed, {len(pending)} files queued",
+                f"[{now - t0:6.0f}s] {done} cases done, {npass} passed, "
+                f"{len(pending)} files queued",
                 file=sys.stderr,
                 flush=True,
             )
@@ -420,7 +428,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     ap.add_argument("--every", type=int, default=1, help="every k-th file of MANIFEST.tsv")
     ap.add_argument(
-        "--timeout", type=float, default=DEFAULT_TIMEOUT, help=f"seconds per case (default {DEFAULT_TIMEOUT:g})"
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help=f"seconds per case (default {DEFAULT_TIMEOUT:g})",
     )
     ap.add_argument("--budget", type=float, help="seconds for the whole run (the rest fails)")
     ap.add_argument("--failures", default="conformance-failures.txt", help="failures file")
@@ -437,7 +448,9 @@ def main(argv: list[str] | None = None) -> int:
     say = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
     say(f"{len(files)} files, {args.jobs} jobs, timeout {args.timeout:g} s")
     sos = sorted((REPO / "verbs" / "_evm").glob("*.so"), key=lambda p: p.stat().st_mtime)
-    built = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(sos[-1].stat().st_mtime)) if sos else "?"
+    built = (
+        time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(sos[-1].stat().st_mtime)) if sos else "?"
+    )
     rr = run_files(files, jobs=args.jobs, timeout=args.timeout, fork=args.fork, budget=args.budget)
     per_fork = rr.per_fork()
     failures = rr.failures()
@@ -446,7 +459,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.summary:
         per_file = {}
         for f, lst in rr.ids.items():
-            rel = Path(f).resolve().relative_to(root.resolve()).as_posix() if Path(f).is_absolute() else f
+            rel = (
+                Path(f).resolve().relative_to(root.resolve()).as_posix()
+                if Path(f).is_absolute()
+                else f
+            )
             per_file[rel] = {
                 "total": len(lst),
                 "passed": sum(1 for tid, _ in lst if rr.results.get(tid, (0, False))[1]),
@@ -460,7 +477,9 @@ def main(argv: list[str] | None = None) -> int:
                     "wall_s": rr.wall,
                     "built": built,
                     "case_seconds": sum(rr.seconds.values()),
-                    "slowest": sorted(((round(t, 2), tid) for tid, t in rr.seconds.items()), reverse=True)[:40],
+                    "slowest": sorted(
+                        ((round(t, 2), tid) for tid, t in rr.seconds.items()), reverse=True
+                    )[:40],
                 },
                 indent=1,
             )

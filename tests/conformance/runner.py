@@ -44,7 +44,9 @@ LEGACY_EXCEPTIONS: dict[str, tuple[str, ...]] = {
     "TR_GasLimitReached": ("GAS_ALLOWANCE_EXCEEDED",),
     "TR_NonceHasMaxValue": ("NONCE_IS_MAX",),
     "TR_InitCodeLimitExceeded": ("INITCODE_SIZE_EXCEEDED",),
-    "TR_TypeNotSupported": ("TYPE_1_TX_PRE_FORK", "TYPE_2_TX_PRE_FORK", "TYPE_3_TX_PRE_FORK", "TYPE_4_TX_PRE_FORK"),
+    "TR_TypeNotSupported": (
+        "TYPE_1_TX_PRE_FORK", "TYPE_2_TX_PRE_FORK", "TYPE_3_TX_PRE_FORK", "TYPE_4_TX_PRE_FORK"
+    ),
     "TR_NonceTooHigh": ("NONCE_MISMATCH_TOO_HIGH",),
     "TR_NonceTooLow": ("NONCE_MISMATCH_TOO_LOW",),
     # A field that does not fit its RLP type (value >= 2**256): the transaction cannot even be
@@ -52,7 +54,8 @@ LEGACY_EXCEPTIONS: dict[str, tuple[str, ...]] = {
     "TR_RLP_WRONGVALUE": ("RLP_INVALID_VALUE",),
 }
 
-#: Module providing ``EVM``, ``Tx`` and ``InvalidTransaction`` (a fake one in the suite's own tests).
+#: Module providing ``EVM``, ``Tx`` and ``InvalidTransaction`` (a fake one in the suite's own
+#: tests).
 CORE_ENV_VAR = "VERBS_CONFORMANCE_CORE"
 
 
@@ -181,11 +184,16 @@ def state_diff(got: Mapping[bytes, tuple], expected: Mapping[bytes, tuple], limi
         a = "0x" + addr.hex()
         if addr not in expected:
             n, b, c, s = got[addr]
-            out.append(f"{a}: unexpected account (nonce={n} balance={_h(b)} code={len(c)}B slots={len(s)})")
+            out.append(
+                f"{a}: unexpected account (nonce={n} balance={_h(b)} code={len(c)}B slots={len(s)})"
+            )
             continue
         if addr not in got:
             n, b, c, s = expected[addr]
-            out.append(f"{a}: missing account (want nonce={n} balance={_h(b)} code={len(c)}B slots={len(s)})")
+            out.append(
+                f"{a}: missing account (want nonce={n} balance={_h(b)} code={len(c)}B "
+                f"slots={len(s)})"
+            )
             continue
         gn, gb, gc, gs = got[addr]
         en, eb, ec, es = expected[addr]
@@ -199,7 +207,9 @@ def state_diff(got: Mapping[bytes, tuple], expected: Mapping[bytes, tuple], limi
         es = {k: v for k, v in es.items() if v}
         for slot in sorted(set(gs) | set(es)):
             if gs.get(slot, 0) != es.get(slot, 0):
-                out.append(f"{a}: slot {_h(slot)} got={_h(gs.get(slot, 0))} want={_h(es.get(slot, 0))}")
+                out.append(
+                    f"{a}: slot {_h(slot)} got={_h(gs.get(slot, 0))} want={_h(es.get(slot, 0))}"
+                )
     more = f"; ... {len(out) - limit} more" if len(out) > limit else ""
     return "; ".join(out[:limit]) + more
 
@@ -207,7 +217,9 @@ def state_diff(got: Mapping[bytes, tuple], expected: Mapping[bytes, tuple], limi
 def _normalise_dump(dump: Mapping) -> dict[bytes, tuple[int, int, bytes, dict[int, int]]]:
     out = {}
     for addr, (nonce, balance, code, storage) in dump.items():
-        out[bytes(addr)] = (int(nonce), int(balance), bytes(code), {int(k): int(v) for k, v in storage.items()})
+        out[bytes(addr)] = (
+            int(nonce), int(balance), bytes(code), {int(k): int(v) for k, v in storage.items()}
+        )
     return out
 
 
@@ -233,7 +245,9 @@ def _set_block_accepts(evm: Any) -> set[str]:
 def _unencodable(case: Case) -> str | None:
     """Why the fixture's transaction cannot be RLP-encoded as its type says, if it cannot."""
     tx = case.tx
-    for name in ("value", "gas_price", "max_fee_per_gas", "max_priority_fee_per_gas", "max_fee_per_blob_gas"):
+    for name in (
+        "value", "gas_price", "max_fee_per_gas", "max_priority_fee_per_gas", "max_fee_per_blob_gas"
+    ):
         v = tx.get(name)
         if v is not None and v > U256_MAX:
             return f"{name} exceeds 256 bits"
@@ -276,7 +290,9 @@ def build(case: Case) -> tuple[Any, Any]:
     if case.blob_schedule and case.fork in case.blob_schedule:
         sched = case.blob_schedule[case.fork]
         if "*" in accepts or "blob_schedule" in accepts:
-            block["blob_schedule"] = (sched["target"], sched["max"], sched["base_fee_update_fraction"])
+            block["blob_schedule"] = (
+                sched["target"], sched["max"], sched["base_fee_update_fraction"]
+            )
     evm.set_block(**block)
     t = case.tx
     tx = Tx(
@@ -331,7 +347,9 @@ def run_case(case: Case) -> CaseResult:
         if not expect:
             return fail(f"unexpected exception InvalidTransaction({kind}): {exc}")
         if kind not in kinds and not bad_encoding:
-            return fail(f"wrong exception: expected {expect}, got InvalidTransaction({kind}): {exc}")
+            return fail(
+                f"wrong exception: expected {expect}, got InvalidTransaction({kind}): {exc}"
+            )
         try:
             root = state_root(_normalise_dump(evm.dump()))
         except Exception as e2:  # noqa: BLE001

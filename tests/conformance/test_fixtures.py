@@ -19,12 +19,12 @@ from .trie import rlp_decode
 _LAYOUT = {
     0: ["nonce", "gas_price", "gas_limit", "to", "value", "data"],
     1: ["chain_id", "nonce", "gas_price", "gas_limit", "to", "value", "data", "access_list"],
-    2: ["chain_id", "nonce", "max_priority_fee_per_gas", "max_fee_per_gas", "gas_limit", "to", "value",
-        "data", "access_list"],
-    3: ["chain_id", "nonce", "max_priority_fee_per_gas", "max_fee_per_gas", "gas_limit", "to", "value",
-        "data", "access_list", "max_fee_per_blob_gas", "blob_hashes"],
-    4: ["chain_id", "nonce", "max_priority_fee_per_gas", "max_fee_per_gas", "gas_limit", "to", "value",
-        "data", "access_list", "authorization_list"],
+    2: ["chain_id", "nonce", "max_priority_fee_per_gas", "max_fee_per_gas", "gas_limit", "to",
+        "value", "data", "access_list"],
+    3: ["chain_id", "nonce", "max_priority_fee_per_gas", "max_fee_per_gas", "gas_limit", "to",
+        "value", "data", "access_list", "max_fee_per_blob_gas", "blob_hashes"],
+    4: ["chain_id", "nonce", "max_priority_fee_per_gas", "max_fee_per_gas", "gas_limit", "to",
+        "value", "data", "access_list", "authorization_list"],
 }
 
 
@@ -97,5 +97,7 @@ def test_transactions_match_txbytes(ethtests_dir: Path) -> None:
 def test_parse_int_forms() -> None:
     assert parse_int("0x") == 0
     assert parse_int("0x0de0b6b3a7640000") == 10**18
-    assert parse_int("0x:bigint 0x10000000000000000000000000000000000000000000000000000000000000001") == 2**256 + 1
+    assert parse_int(
+        "0x:bigint 0x10000000000000000000000000000000000000000000000000000000000000001"
+    ) == 2**256 + 1
     assert parse_int("12") == 12

@@ -24,7 +24,8 @@ def _fixture(root: Path) -> Path:
     pre = {
         SENDER: {"balance": "0x0de0b6b3a7640000", "code": "0x", "nonce": "0x00", "storage": {}},
         "0x095e7baea6a6c7c4c2dfeb977efac326af552d87": {
-            "balance": "0x00", "code": "0x600160005500", "nonce": "0x00", "storage": {"0x01": "0x02"},
+            "balance": "0x00", "code": "0x600160005500", "nonce": "0x00",
+            "storage": {"0x01": "0x02"},
         },
     }
     root_hex = "0x" + state_root(parse_alloc(pre)).hex()
@@ -45,8 +46,8 @@ def _fixture(root: Path) -> Path:
                     "currentNumber": "0x01", "currentRandom": "0x" + "00" * 31 + "02",
                     "currentTimestamp": "0x03e8", "currentBaseFee": "0x0a"},
             "pre": pre,
-            "transaction": {"data": data, "gasLimit": ["0x061a80"], "gasPrice": "0x0a", "nonce": "0x00",
-                            "secretKey": KEY, "sender": SENDER,
+            "transaction": {"data": data, "gasLimit": ["0x061a80"], "gasPrice": "0x0a",
+                            "nonce": "0x00", "secretKey": KEY, "sender": SENDER,
                             "to": "0x095e7baea6a6c7c4c2dfeb977efac326af552d87", "value": ["0x01"]},
             "post": {"Shanghai": post},
         }
@@ -75,12 +76,12 @@ def test_run_counts_timeouts_and_crashes(tmp_path: Path) -> None:
     root = tmp_path / "ethtests"
     root.mkdir()
     _fixture(root)
-    env = dict(os.environ, VERBS_ETHTESTS=str(root), VERBS_CONFORMANCE_CORE="conformance._fake_core",
-               PYTHONPATH=str(HERE.parent))
+    env = dict(os.environ, VERBS_ETHTESTS=str(root),
+               VERBS_CONFORMANCE_CORE="conformance._fake_core", PYTHONPATH=str(HERE.parent))
     failures = tmp_path / "fail.txt"
     proc = subprocess.run(
-        [sys.executable, str(HERE / "run.py"), str(root / "legacy"), "--timeout", "3", "--jobs", "2",
-         "--failures", str(failures)],
+        [sys.executable, str(HERE / "run.py"), str(root / "legacy"), "--timeout", "3",
+         "--jobs", "2", "--failures", str(failures)],
         env=env, capture_output=True, text=True, timeout=120, check=False,
     )
     assert proc.returncode == 0, proc.stderr
@@ -100,8 +101,8 @@ def test_budget_counts_what_was_not_run(tmp_path: Path) -> None:
     root = tmp_path / "ethtests"
     root.mkdir()
     _fixture(root)
-    env = dict(os.environ, VERBS_ETHTESTS=str(root), VERBS_CONFORMANCE_CORE="conformance._fake_core",
-               PYTHONPATH=str(HERE.parent))
+    env = dict(os.environ, VERBS_ETHTESTS=str(root),
+               VERBS_CONFORMANCE_CORE="conformance._fake_core", PYTHONPATH=str(HERE.parent))
     failures = tmp_path / "fail.txt"
     proc = subprocess.run(
         [sys.executable, str(HERE / "run.py"), "--timeout", "100", "--budget", "3", "--jobs", "1",

@@ -37,15 +37,23 @@ def test_rlp_vectors() -> None:
 
 
 def test_trie_vectors() -> None:
-    assert EMPTY_TRIE_ROOT.hex() == "56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421"
-    assert EMPTY_LOGS_HASH.hex() == "1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347"
-    assert EMPTY_CODE_HASH.hex() == "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
+    assert EMPTY_TRIE_ROOT.hex() == (
+        "56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421"
+    )
+    assert EMPTY_LOGS_HASH.hex() == (
+        "1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347"
+    )
+    assert EMPTY_CODE_HASH.hex() == (
+        "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
+    )
     assert trie_root({}) == EMPTY_TRIE_ROOT
     # ethereum/tests TrieTests trieanyorder "dogs" and "puppy"
     assert trie_root({b"doe": b"reindeer", b"dog": b"puppy", b"dogglesworth": b"cat"}).hex() == (
         "8aad789dff2f538bca5d8ea56e8abe10f4c7ba3a5dea95fea4cd6e7c3a1168d3"
     )
-    assert trie_root({b"do": b"verb", b"horse": b"stallion", b"doge": b"coin", b"dog": b"puppy"}).hex() == (
+    assert trie_root(
+        {b"do": b"verb", b"horse": b"stallion", b"doge": b"coin", b"dog": b"puppy"}
+    ).hex() == (
         "5991bb8c6514148a29db676a14ac506cd2cd5775ace63c30a4fe457715e9ac84"
     )
     assert storage_root({1: 0}) == EMPTY_TRIE_ROOT

@@ -175,7 +175,10 @@ def _encode_node(items: Sequence[tuple[tuple[int, ...], bytes]], depth: int) -> 
     if prefix:
         child = _encode_node(items, depth + prefix)
         return rlp_encode_list_of_encoded(
-            [rlp_encode_bytes(_hex_prefix(first_key[depth : depth + prefix], False)), _reference(child)]
+            [
+                rlp_encode_bytes(_hex_prefix(first_key[depth : depth + prefix], False)),
+                _reference(child),
+            ]
         )
     slots: list[bytes] = []
     value = b""
@@ -301,7 +304,9 @@ def logs_hash(logs: Iterable[tuple[bytes, Sequence[bytes], bytes]]) -> bytes:
         The 32-byte logs hash (``EMPTY_LOGS_HASH`` without logs).
     """
     return keccak256(
-        rlp_encode([[bytes(addr), [bytes(t) for t in topics], bytes(data)] for addr, topics, data in logs])
+        rlp_encode(
+            [[bytes(addr), [bytes(t) for t in topics], bytes(data)] for addr, topics, data in logs]
+        )
     )
 
 

@@ -355,7 +355,7 @@ class Anvil:
                     break
                 except RPCError:  # not listening yet
                     if time.monotonic() > deadline:
-                        raise RuntimeError(f"anvil did not answer within {timeout} s")
+                        raise RuntimeError(f"anvil did not answer within {timeout} s") from None
                     time.sleep(0.1)
         except BaseException:
             self.close()

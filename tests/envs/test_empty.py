@@ -257,8 +257,9 @@ def test_decoded_checksummed_addresses_feed_back_into_every_env_method(env, erc2
     admin = utils.int_to_address(0xABCDEF)
     token = token_abi.constructor.deploy(env, admin, bytecode, ["T", "T", 1000])
     assert type(token) is bytes and len(token) == 20
-    env.submit_transaction(admin, token, token_abi.transfer.encode([utils.int_to_address(0xFEED), 10]),
-                           True)
+    env.submit_transaction(
+        admin, token, token_abi.transfer.encode([utils.int_to_address(0xFEED), 10]), True
+    )
     env.process_block()
     [log] = env.get_last_events()[0].logs
     assert type(log.address) is bytes
@@ -279,7 +280,9 @@ def test_decoded_checksummed_addresses_feed_back_into_every_env_method(env, erc2
     env.submit_transactions([token_abi.transfer.transaction(receiver, token_str, [sender, 1])])
     env.process_block()
     assert token_abi.balanceOf.call(env, sender, token, [receiver])[0] == (3,)
-    second = env.deploy_contract(receiver, "T2", bytecode + token_abi.constructor.encode(["U", "U", 5]))
+    second = env.deploy_contract(
+        receiver, "T2", bytecode + token_abi.constructor.encode(["U", "U", 5])
+    )
     assert type(second) is bytes and len(second) == 20
     third = token_abi.constructor.deploy(env, sender, bytecode, ["V", "V", 5])
     assert type(third) is bytes and len(third) == 20

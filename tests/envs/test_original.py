@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from verbs._evm.keccak import keccak256
 
 from verbs import abi, envs
+from verbs._evm.keccak import keccak256
 from verbs.envs import Snapshot
 from verbs.envs.base import SIM_GAS_LIMIT
 from verbs.envs.original import ORIGINAL_GAS_LIMIT, from_original, shareable
@@ -51,7 +51,10 @@ def test_verbs04_pickle_gives_every_answer(original_pickle, env_type, form):
     # the tuple has no step: as the original, the env starts at 0; the exporting env had run
     # answers["step"] blocks from block 0, which the block number carries
     assert env.step == 0 and env.block_number - answers["step"] == 0
-    assert _balances(env, token_abi, answers["token"], answers["token_balances"]) == answers["token_balances"]
+    assert (
+        _balances(env, token_abi, answers["token"], answers["token_balances"])
+        == answers["token_balances"]
+    )
     assert env.get_balance(answers["admin"]) > 0
     env.process_block()
     assert (env.step, env.block_number, env.timestamp) == (1, answers["block_number"] + 1,
@@ -123,7 +126,9 @@ def _minimal(**changes) -> list:
     code = bytes.fromhex("6003406000526020" "6000f3")  # return BLOCKHASH(3)
     block = [_le(5), bytes(20), _le(75), _le(ORIGINAL_GAS_LIMIT), _le(0), _le(0), bytes(32), (0, 1)]
     eoa = [b"\x01" * 20, [[_le(10), 0, keccak256(b""), b"\x00"], 1, []]]
-    contract = [b"\x02" * 20, [[_le(0), 1, keccak256(code), code + bytes(33)], 2, [(_le(1), _le(9))]]]
+    contract = [
+        b"\x02" * 20, [[_le(0), 1, keccak256(code), code + bytes(33)], 2, [(_le(1), _le(9))]]
+    ]
     t = [block, [eoa, contract], [(keccak256(code), code + bytes(33))], [], []]
     for key, value in changes.items():
         path = key.split("__")
@@ -166,32 +171,42 @@ def test_code_keeps_its_own_trailing_zero_bytes():
 BAD = [
     ("not a tuple", {"x": 1}, TypeError, r"Snapshot or the original's 5-tuple, got dict"),
     ("4 fields", _minimal()[:4], ValueError, r"expected 5 fields \(block env, accounts"),
-    ("block arity", _minimal(**{"0": [b""] * 7}), ValueError, r"block env: expected 8 fields, got 7"),
+    ("block arity", _minimal(**{"0": [b""] * 7}), ValueError,
+     r"block env: expected 8 fields, got 7"),
     ("number type", _minimal(**{"0__0": 5}), TypeError, r"block env number must be bytes, got int"),
-    ("number size", _minimal(**{"0__0": bytes(33)}), ValueError, r"block env number: .* at most 32"),
-    ("coinbase", _minimal(**{"0__1": bytes(19)}), ValueError, r"block env coinbase: expected 20 bytes"),
-    ("prevrandao", _minimal(**{"0__6": bytes(31)}), ValueError, r"prevrandao: expected 32 bytes, got 31"),
+    ("number size", _minimal(**{"0__0": bytes(33)}), ValueError,
+     r"block env number: .* at most 32"),
+    ("coinbase", _minimal(**{"0__1": bytes(19)}), ValueError,
+     r"block env coinbase: expected 20 bytes"),
+    ("prevrandao", _minimal(**{"0__6": bytes(31)}), ValueError,
+     r"prevrandao: expected 32 bytes, got 31"),
     ("blob", _minimal(**{"0__7": (0,)}), ValueError, r"blob .*: expected 2 fields"),
-    ("big number", _minimal(**{"0__0": _le(1 << 64)}), ValueError, r"number: .* does not fit 64 bits"),
-    ("accounts type", _minimal(**{"1": {}}), TypeError, r"accounts must be a tuple or list, got dict"),
+    ("big number", _minimal(**{"0__0": _le(1 << 64)}), ValueError,
+     r"number: .* does not fit 64 bits"),
+    ("accounts type", _minimal(**{"1": {}}), TypeError,
+     r"accounts must be a tuple or list, got dict"),
     ("address", _minimal(**{"1__0": (b"\x01" * 19, None)}), ValueError,
      r"accounts\[0\] address: expected 20 bytes, got 19"),
     ("account arity", _minimal(**{"1__0": (b"\x01" * 20, ((_le(1), 0, bytes(32), b"\x00"), 1))}),
      ValueError, r"accounts\[0\] \(0x0101.*\): expected 3 fields, got 2"),
     ("nonce", _minimal(**{"1__0": (b"\x01" * 20, ((_le(1), -1, keccak256(b""), b"\x00"), 1, []))}),
      ValueError, r"accounts\[0\] .* nonce: -1 is out of range"),
-    ("nonce type", _minimal(**{"1__0": (b"\x01" * 20, ((_le(1), "0", keccak256(b""), b"\x00"), 1, []))}),
+    ("nonce type",
+     _minimal(**{"1__0": (b"\x01" * 20, ((_le(1), "0", keccak256(b""), b"\x00"), 1, []))}),
      TypeError, r"nonce must be an int, got str"),
     ("state", _minimal(**{"1__0": (b"\x01" * 20, ((_le(1), 0, keccak256(b""), b"\x00"), 4, []))}),
      ValueError, r"account state: 4 is not 0-3"),
-    ("code hash", _minimal(**{"1__1": (b"\x02" * 20, ((_le(0), 1, bytes(32), b"\x60\x00" + bytes(33)), 2, []))}),
+    ("code hash",
+     _minimal(**{"1__1": (b"\x02" * 20, ((_le(0), 1, bytes(32), b"\x60\x00" + bytes(33)), 2, []))}),
      ValueError, r"accounts\[1\] .* code: no prefix of the code hashes to its code hash"),
     ("missing code", _minimal(**{"1__1": (b"\x02" * 20, ((_le(0), 1, b"\x05" * 32, None), 2, []))}),
      ValueError, r"code: no code, and contracts lack its hash 0x0505"),
     ("slot", _minimal(**{"1__1__1__2": [(bytes(33), _le(1))]}), ValueError,
      r"accounts\[1\] .* storage\[0\] slot: a 256-bit integer is at most 32 bytes"),
-    ("twice", _minimal(**{"1__1": _minimal()[1][0]}), ValueError, r"accounts\[1\] .*: listed twice"),
-    ("contract", _minimal(**{"2__0": (b"\x01", b"")}), ValueError, r"contracts\[0\] code hash: expected 32"),
+    ("twice", _minimal(**{"1__1": _minimal()[1][0]}), ValueError,
+     r"accounts\[1\] .*: listed twice"),
+    ("contract", _minimal(**{"2__0": (b"\x01", b"")}), ValueError,
+     r"contracts\[0\] code hash: expected 32"),
     ("topic", _minimal(**{"3": [(b"\x01" * 20, [b"\x01"], b"")]}), ValueError,
      r"logs\[0\] topics\[0\]: expected 32 bytes, got 1"),
     ("block hash", _minimal(**{"4": [(_le(1), b"\x01" * 31)]}), ValueError,

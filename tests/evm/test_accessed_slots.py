@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+
 from verbs._evm.evm import EVM
 from verbs._evm.tx import InvalidTransaction, Tx
 

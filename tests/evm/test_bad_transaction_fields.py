@@ -5,8 +5,8 @@ import types
 import pytest
 
 from verbs._evm.evm import EVM
-from verbs._evm.tx import Tx
 from verbs._evm.interpreter import run_code
+from verbs._evm.tx import Tx
 
 S, T = b"\x01" * 20, b"\x02" * 20
 TX_FIELDS = ("sender", "to", "data", "value", "gas_limit", "nonce", "gas_price",

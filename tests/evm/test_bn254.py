@@ -131,14 +131,18 @@ def g1_encodings(draw) -> bytes:
 
 
 @given(a=g1_encodings(), b=g1_encodings(), cut=st.integers(0, 140))
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 def test_ecadd_agrees_with_py_ecc(a, b, cut, monkeypatch):
     data = (a + b)[:cut] if cut < 128 else a + b + bytes(cut - 128)
     run_both(0x06, data, 150, monkeypatch)
 
 
 @given(a=g1_encodings(), k=scalars, cut=st.integers(0, 100))
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 def test_ecmul_agrees_with_py_ecc(a, k, cut, monkeypatch):
     data = a + word(k)
     data = data[:cut] if cut < 96 else data + bytes(cut - 96)
@@ -188,7 +192,9 @@ def pairing_inputs(draw) -> bytes:
 
 
 @given(data=pairing_inputs())
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 def test_ecpairing_agrees_with_py_ecc(data, monkeypatch):
     gas = 45000 + 34000 * (len(data) // 192)
     run_both(0x08, data, gas, monkeypatch)

@@ -5,13 +5,12 @@ ends the transaction with that exception, typed and chained, and leaves the stat
 before the call; the EVM stays usable.
 """
 import pytest
+from evm_asm import asm, push
 
 from verbs._evm import precompiles
 from verbs._evm.evm import EVM
 from verbs._evm.tx import Tx
 from verbs.errors import EVMInternalError
-
-from evm_asm import asm, push
 
 SENDER = b"\x01" * 20
 ME = b"\x10" * 20

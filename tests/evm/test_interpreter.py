@@ -1,15 +1,17 @@
 """Unit tests of tricky opcodes and gas rules of the interpreter (verbs._evm.interpreter)."""
 import pytest
 from Crypto.Hash import keccak as _keccak
+from evm_asm import asm, push, ret_top
 
 from verbs._evm.evm import EVM
-from verbs._evm.tx import Tx
 from verbs._evm.interpreter import (
-    contract_address, contract_address2, jumpdest_bitmap, run_code,
+    contract_address,
+    contract_address2,
+    jumpdest_bitmap,
+    run_code,
 )
 from verbs._evm.state import State
-
-from evm_asm import asm, push, ret_top
+from verbs._evm.tx import Tx
 
 ME = b"\x10" * 20
 OTHER = b"\x33" * 20

@@ -4,7 +4,8 @@ import os
 import pytest
 from Crypto.Hash import keccak as crypto_keccak
 from eth_utils import to_checksum_address as reference_checksum
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from verbs._evm.keccak import keccak256, to_checksum_address
 

@@ -25,10 +25,12 @@ import py_ecc.optimized_bls12_381 as bls
 import py_ecc.optimized_bn128 as bn
 import pytest
 from Crypto.Hash import keccak as crypto_keccak
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from verbs._evm import precompiles as P
 from verbs.errors import EVMInternalError
+
 SHANGHAI, CANCUN, PRAGUE, OSAKA = P.SHANGHAI, P.CANCUN, P.PRAGUE, P.OSAKA
 FORKS = (SHANGHAI, CANCUN, PRAGUE, OSAKA)
 
@@ -454,12 +456,16 @@ def test_modexp_gas_formulas_by_fork():
 
 def test_modexp_edge_cases():
     # zero modulus: zeros of the modulus length
-    assert P.run_precompile(0x05, modexp_input(b"\x05", b"\x02", bytes(3)), 10**6, CANCUN)[2] == bytes(3)
+    assert P.run_precompile(
+        0x05, modexp_input(b"\x05", b"\x02", bytes(3)), 10**6, CANCUN
+    )[2] == bytes(3)
     # empty base and modulus: empty output, even with a huge declared exponent length
     data = word(0) + word(2**255) + word(0)
     assert P.run_precompile(0x05, data, 10**6, CANCUN) == (True, 200, b"")
     # truncated input is zero-padded: base 2, exponent 0 (missing), modulus 1 byte missing -> 0
-    assert P.run_precompile(0x05, word(1) + word(1) + word(1) + b"\x02", 10**6, CANCUN)[2] == b"\x00"
+    assert P.run_precompile(
+        0x05, word(1) + word(1) + word(1) + b"\x02", 10**6, CANCUN
+    )[2] == b"\x00"
     # 0 ** 0 mod m is 1
     assert P.run_precompile(0x05, modexp_input(b"", b"", b"\x07"), 10**6, CANCUN)[2] == b"\x01"
     # an absurd length costs more than any gas
@@ -719,7 +725,8 @@ def test_point_evaluation_rejects_malformed_input():
         good + b"\0",
         b"\x02" + good[1:],  # wrong version byte
         versioned_hash(commitment) + word(P.kzg.BLS_MODULUS) + word(c) + commitment + G1_INFINITY,
-        versioned_hash(commitment) + word(1) + word(c + P.kzg.BLS_MODULUS) + commitment + G1_INFINITY,
+        versioned_hash(commitment) + word(1) + word(c + P.kzg.BLS_MODULUS) + commitment
+        + G1_INFINITY,
         point_evaluation_input(commitment, 1, c, b"\x80" + bytes(47)),  # compressed flag, x = 0
         point_evaluation_input(commitment, 1, c, bytes(48)),  # uncompressed flag
         # infinity flag with other bits set: arkworks alone would read these as infinity
@@ -798,9 +805,15 @@ def test_bls_g2_add_and_msm_match_py_ecc():
 
 def test_bls_msm_discount_table_and_cap():
     assert P.bls12_381._msm_gas(1, 12000, P.bls12_381.G1_MSM_DISCOUNT) == 12000
-    assert P.bls12_381._msm_gas(128, 12000, P.bls12_381.G1_MSM_DISCOUNT) == 128 * 12000 * 519 // 1000
-    assert P.bls12_381._msm_gas(300, 12000, P.bls12_381.G1_MSM_DISCOUNT) == 300 * 12000 * 519 // 1000
-    assert P.bls12_381._msm_gas(300, 22500, P.bls12_381.G2_MSM_DISCOUNT) == 300 * 22500 * 524 // 1000
+    assert (
+        P.bls12_381._msm_gas(128, 12000, P.bls12_381.G1_MSM_DISCOUNT) == 128 * 12000 * 519 // 1000
+    )
+    assert (
+        P.bls12_381._msm_gas(300, 12000, P.bls12_381.G1_MSM_DISCOUNT) == 300 * 12000 * 519 // 1000
+    )
+    assert (
+        P.bls12_381._msm_gas(300, 22500, P.bls12_381.G2_MSM_DISCOUNT) == 300 * 22500 * 524 // 1000
+    )
     assert len(P.bls12_381.G1_MSM_DISCOUNT) == len(P.bls12_381.G2_MSM_DISCOUNT) == 128
 
 
@@ -852,7 +865,11 @@ def test_bls_input_lengths():
 
 def test_bls_map_to_curve_matches_py_ecc():
     from py_ecc.bls.hash_to_curve import (
-        clear_cofactor_G1, clear_cofactor_G2, map_to_curve_G1, map_to_curve_G2)
+        clear_cofactor_G1,
+        clear_cofactor_G2,
+        map_to_curve_G1,
+        map_to_curve_G2,
+    )
 
     for u in (0, 1, 2**380 + 12345, bls.field_modulus - 1):
         expected = bls_g1(clear_cofactor_G1(map_to_curve_G1(bls.FQ(u))))

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from verbs._evm.state import Snapshot, State, _live_code_count, _set_max_depth
 from verbs._evm import _testing, container
+from verbs._evm.state import Snapshot, State, _live_code_count, _set_max_depth
 
 A = bytes.fromhex("11" * 20)
 B = bytes.fromhex("22" * 20)
@@ -405,7 +405,8 @@ class StateMachine(RuleBasedStateMachine):
     @initialize()
     def setup(self):
         self.state = self.make_state()
-        accts = {a: [b, n, c, {s: v for (aa, s), v in self.backend_storage.items() if aa == a and v}]
+        accts = {a: [b, n, c,
+                     {s: v for (aa, s), v in self.backend_storage.items() if aa == a and v}]
                  for a, (b, n, c) in self.backend_accounts.items()}
         self.model = Model(accts)
         self.cps = []          # (real checkpoint, model copy)

@@ -7,9 +7,10 @@ import random
 
 import pytest
 from evm_asm import asm, push
+
 from verbs._evm.evm import EVM
-from verbs._evm.tx import Tx
 from verbs._evm.state import State
+from verbs._evm.tx import Tx
 
 SENDER = b"\x01" * 20
 CONTRACTS = [bytes([0xC0, i]) + b"\x00" * 18 for i in range(3)]

@@ -1,7 +1,8 @@
 """The state releases interned code when the Backend raises (found with a live-Code count)."""
 import pytest
-from verbs._evm.state import State, _live_code_count
+
 from verbs._evm import _testing
+from verbs._evm.state import State, _live_code_count
 
 
 class _Failing:

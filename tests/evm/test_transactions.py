@@ -1,15 +1,15 @@
-"""Transaction validation and processing (verbs._evm.evm, verbs._evm.tx): EEST error kinds, fees, refunds,
-the EIP-7623 floor, access lists, blobs, EIP-7702 authorizations and the Rules relaxations."""
+"""Transaction validation and processing (verbs._evm.evm, verbs._evm.tx): EEST error kinds, fees,
+refunds, the EIP-7623 floor, access lists, blobs, EIP-7702 authorizations and the Rules
+relaxations."""
 import pytest
 from coincurve import PrivateKey
 from Crypto.Hash import keccak as _keccak
+from evm_asm import asm, push, ret_top
 
 from verbs._evm.evm import EVM
 from verbs._evm.hardforks import Rules
-from verbs._evm.tx import InvalidTransaction, Tx
 from verbs._evm.interpreter import contract_address
-
-from evm_asm import asm, push, ret_top
+from verbs._evm.tx import InvalidTransaction, Tx
 
 SENDER = b"\x01" * 20
 TARGET = b"\x22" * 20
@@ -317,7 +317,7 @@ def test_simulation_rules_by_name_and_block_env_round_trip():
 
 
 def test_excess_blob_gas_and_eip7918_reserve_price():
-    from verbs._evm.hardforks import next_excess_blob_gas, blob_gas_price
+    from verbs._evm.hardforks import blob_gas_price, next_excess_blob_gas
     full = 6 * 2 ** 17
     assert next_excess_blob_gas("Prague", 0, full, 10 ** 9) == 0          # at target
     # Osaka: the execution base fee dominates the blob price, excess grows anyway

@@ -1,8 +1,10 @@
 """The C 256-bit word operations (verbs/_evm/u256.h) against Python-int EVM semantics."""
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from verbs._evm import u256
+
 op = u256.op
 
 M = 1 << 256
@@ -102,7 +104,9 @@ EDGES = sorted({
 # division paths (1..4 significant limbs, normalisation shifts) better than uniform draws
 limb = st.one_of(st.just(0), st.just(2**64 - 1), st.integers(0, 255),
                  st.integers(0, 2**64 - 1), st.integers(2**63, 2**64 - 1))
-limbed = st.tuples(limb, limb, limb, limb).map(lambda t: t[0] | t[1] << 64 | t[2] << 128 | t[3] << 192)
+limbed = st.tuples(limb, limb, limb, limb).map(
+    lambda t: t[0] | t[1] << 64 | t[2] << 128 | t[3] << 192
+)
 word = st.one_of(st.sampled_from(EDGES), st.integers(0, MASK), limbed,
                  st.integers(0, 2**64), st.integers(0, 300))
 small = st.one_of(st.integers(0, 300), st.sampled_from(EDGES))

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from verbs._evm.evm import EVM
-from verbs._evm.tx import Tx
 from verbs._evm.hardforks import OPCODE_BYTES, OPCODES
+from verbs._evm.tx import Tx
 
 from .outcome import Account, Outcome
 

@@ -39,10 +39,13 @@ def run(program, keys: set[int] = frozenset()) -> Outcome:
         st.set_account(state, f["fork_types"].Address(a), f["fork_types"].Account(
             nonce=Uint(acc["nonce"]), balance=U256(acc["balance"]), code=Bytes(acc["code"])))
         for k, v in acc["storage"].items():
-            st.set_storage(state, f["fork_types"].Address(a), Bytes32(k.to_bytes(32, "big")), U256(v))
+            st.set_storage(
+                state, f["fork_types"].Address(a), Bytes32(k.to_bytes(32, "big")), U256(v)
+            )
     block_env = vm.BlockEnvironment(
         chain_id=U64(1), state=state, block_gas_limit=Uint(BLOCK["gas_limit"]),
-        block_hashes=[], coinbase=f["fork_types"].Address(BLOCK["coinbase"]), number=Uint(BLOCK["number"]),
+        block_hashes=[], coinbase=f["fork_types"].Address(BLOCK["coinbase"]),
+        number=Uint(BLOCK["number"]),
         base_fee_per_gas=Uint(program.base_fee), time=U256(BLOCK["timestamp"]),
         prev_randao=Bytes32(BLOCK["prevrandao"].to_bytes(32, "big")),
         excess_blob_gas=U64(BLOCK["excess_blob_gas"]), parent_beacon_block_root=Bytes32(bytes(32)))

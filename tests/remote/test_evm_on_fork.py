@@ -6,7 +6,9 @@ import pytest
 from verbs.remote import RPCBackend
 
 _BUILD = "is not built: python setup.py build_ext --inplace"
-evm_mod = pytest.importorskip("verbs._evm.evm", reason=f"the compiled EVM (verbs._evm.evm) {_BUILD}")
+evm_mod = pytest.importorskip(
+    "verbs._evm.evm", reason=f"the compiled EVM (verbs._evm.evm) {_BUILD}"
+)
 tx_mod = pytest.importorskip("verbs._evm.tx", reason=f"the compiled Tx (verbs._evm.tx) {_BUILD}")
 
 

@@ -1,8 +1,14 @@
 import json
+import sys
+from pathlib import Path
 
 import pytest
 
 from verbs import abi, sim, utils
+
+# transfer_sim.py is imported as a top-level module, as the batch driver scripts that the
+# checkpoint tests start import it: its functions keep the same qualified name in both
+sys.path.insert(0, str(Path(__file__).parent))
 
 
 @pytest.fixture(scope="session")

@@ -243,7 +243,8 @@ def test_unpicklable_argument_raises_naming_it(tmp_path):
     with pytest.raises(TypeError, match="keyword argument 'lock' cannot be pickled"):
         batch_run(sim_func, n_jobs=1, checkpoint=path, lock=threading.Lock(), **BATCH)
     with pytest.raises(TypeError, match=r"parameters_samples\[0\] cannot be pickled"):
-        batch_run(flaky_sim, n_steps=1, n_samples=1, parameters_samples=[dict(mode=(x for x in ()))],
+        batch_run(flaky_sim, n_steps=1, n_samples=1,
+                  parameters_samples=[dict(mode=(x for x in ()))],
                   n_jobs=1, checkpoint=path, show_progress=False)
     assert not path.exists()
 

@@ -7,7 +7,6 @@ from verbs._evm.hardforks import Rules
 from verbs._evm.state import AccountDump, Backend, Snapshot, State
 from verbs._evm.tx import Address, Result, Tx
 
-
 class EVM:
     state: State
     fork_id: int

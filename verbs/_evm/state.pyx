@@ -169,8 +169,6 @@ cdef int _vt_reserve(vtable *t, size_t extra) noexcept nogil:
     return vt_resize(t, ncap)
 
 
-
-
 cdef class State:
     """The EVM world state: journaled, copy-on-write, all data in C.
 
@@ -1180,7 +1178,6 @@ cdef class State:
             _layer_release(l)
         self.pvalid = False
         return 0
-
 
     @property
     def depth(self) -> int:

@@ -1,7 +1,8 @@
 # Type stubs of the compiled module verbs._evm.tx (tx.pyx).
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 Address = bytes | bytearray | str | int
 Authorization = tuple[int, Address, int, int, int, int]

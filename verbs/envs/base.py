@@ -14,8 +14,8 @@ from verbs._evm.tx import InvalidTransaction, Tx
 from verbs.abi import decode_revert
 from verbs.envs.cache import CacheBackend
 from verbs.envs.cheats import CheatsMixin
-from verbs.envs.original import BlockHashes, from_original
 from verbs.envs.events import Event, Log
+from verbs.envs.original import BlockHashes, from_original
 from verbs.envs.snapshot import Snapshot
 from verbs.errors import RevertError
 from verbs.primitives import to_address

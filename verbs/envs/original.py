@@ -113,7 +113,9 @@ def _fail(path: str, problem: str) -> typing.NoReturn:
 
 def _seq(value: typing.Any, path: str, length: int | None = None) -> typing.Sequence:
     if not isinstance(value, (tuple, list)):
-        raise TypeError(f"snapshot tuple: {path} must be a tuple or list, got {type(value).__name__}")
+        raise TypeError(
+            f"snapshot tuple: {path} must be a tuple or list, got {type(value).__name__}"
+        )
     if length is not None and len(value) != length:
         _fail(path, f"expected {length} fields, got {len(value)}")
     return value

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import struct
-import typing
 
 from verbs._evm import container
 
@@ -101,7 +100,7 @@ class Snapshot:
         return container.pack("env", payload)
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> "Snapshot":
+    def from_bytes(cls, data: bytes) -> Snapshot:
         """Parse :meth:`to_bytes` output.
 
         Raises
@@ -131,7 +130,7 @@ class Snapshot:
     def __reduce__(self):
         return (_snapshot_from_bytes, (self.to_bytes(),))
 
-    def save(self, path: typing.Union[str, os.PathLike]) -> None:
+    def save(self, path: str | os.PathLike) -> None:
         """Write the snapshot to a file (atomically: a temporary file, then a rename)."""
         path = os.fspath(path)
         tmp = f"{path}.tmp.{os.getpid()}"
@@ -140,7 +139,7 @@ class Snapshot:
         os.replace(tmp, path)
 
     @classmethod
-    def load(cls, path: typing.Union[str, os.PathLike]) -> "Snapshot":
+    def load(cls, path: str | os.PathLike) -> Snapshot:
         """Read a snapshot written by :meth:`save`."""
         with open(path, "rb") as f:
             return cls.from_bytes(f.read())

@@ -349,8 +349,9 @@ def batch_run(
         ``n_steps``, ``parameters_samples``, the seeds, ``snapshot``, ``cache``,
         ``gas_priority``, ``env_options`` and ``**sim_kwargs`` (digests of their pickles, so
         they must be picklable; classes and functions made at run time, such as ABI types,
-        count by their module and name, and a class also by its contents).  A sample lost to a dead worker is not recorded: the rerun
-        tries it again.  Each sample costs one ``fsync`` (milliseconds on a disk: negligible
+        count by their module and name, and a class also by its contents).  A sample lost to a
+        dead worker is not recorded: the rerun tries it again.  Each sample costs one ``fsync``
+        (milliseconds on a disk: negligible
         beside samples that take seconds).  Records are pickles: load only files you wrote.
     **sim_kwargs
         Passed to every ``sim_func`` call.

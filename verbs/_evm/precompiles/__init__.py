@@ -28,7 +28,7 @@ Modules and libraries
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from verbs._evm.precompiles import blake2f, bls12_381, bn254, hashes, kzg, modexp, p256
 from verbs._evm.precompiles._common import (

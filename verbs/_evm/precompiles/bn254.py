@@ -39,7 +39,8 @@ def _bn254_fq(b: bytes) -> int:
 
 def _bn254_g1(b: bytes):
     """Decode 64 bytes to a py_ecc G1 point (checked on the curve)."""
-    from py_ecc.optimized_bn128 import FQ, b as B, is_on_curve
+    from py_ecc.optimized_bn128 import FQ, is_on_curve
+    from py_ecc.optimized_bn128 import b as B
 
     x, y = _bn254_fq(b[:32]), _bn254_fq(b[32:64])
     if x == 0 and y == 0:
