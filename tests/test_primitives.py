@@ -34,9 +34,15 @@ def test_constants():
     assert ZERO_ADDRESS == bytes(20)
 
 
-@given(st.integers(min_value=0, max_value=2**64))
+@given(st.integers(min_value=0, max_value=2**64 - 1))
 def test_simulated_block_hash_is_keccak_of_the_decimal_number(number):
     assert simulated_block_hash(number) == _pycryptodome(str(number).encode())
+
+
+@pytest.mark.parametrize("number", [-1, 2**64])
+def test_simulated_block_hash_refuses_numbers_no_block_has(number):
+    with pytest.raises((ValueError, OverflowError)):
+        simulated_block_hash(number)
 
 
 def test_simulated_block_hash_takes_numpy_integers():

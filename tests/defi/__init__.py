@@ -252,8 +252,6 @@ class EnvChain(Chain):
         env.roll(number)
         env.warp(timestamp)
         result = env.evm.transact(env._tx(sender, to, data, value), commit=True)
-        if result.error is not None:
-            raise RuntimeError(f"transaction failed in the EVM: {result.error}")
         logs = [(a, tuple(t), d) for a, t, d in result.logs]
         env.process_block()  # closes the block: the next transaction runs in a new one
         return Outcome(bool(result.success), logs, result.created_address)

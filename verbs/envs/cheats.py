@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from verbs._evm.tx import InvalidTransaction
 from verbs.primitives import to_address
+from verbs.remote.cache import account_entry, storage_entry
 
 #: ``balanceOf(address)`` and ``totalSupply()`` selectors.
 _BALANCE_OF = bytes.fromhex("70a08231")
@@ -225,7 +226,7 @@ class CheatsMixin:
         result, reads = self._recorded_call(token, data)
         if not result.success or len(result.output) < 32:
             raise DealError(f"{what} of token 0x{token.hex()} failed "
-                            f"({result.halt}{': ' + result.error if result.error else ''})")
+                            f"({result.halt})")
         before = int.from_bytes(result.output[:32], "big")
         candidates = list(dict.fromkeys(reversed(reads)))
         if hint is not None:
@@ -313,8 +314,6 @@ class CheatsMixin:
     def _cache_with_cheats(self, cache):
         """``cache`` (the original's shape) with the accounts and slots the cheats wrote
         replaced by their current values (added if the cache lacks them)."""
-        from verbs.fork.cache import account_entry, storage_entry
-
         timestamp, number, accounts, storage = cache
         accounts = list(accounts)
         storage = list(storage)
