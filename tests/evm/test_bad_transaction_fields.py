@@ -4,8 +4,8 @@ import types
 
 import pytest
 
+from verbs._evm._testing import run_code
 from verbs._evm.evm import EVM
-from verbs._evm.interpreter import run_code
 from verbs._evm.tx import Tx
 
 S, T = b"\x01" * 20, b"\x02" * 20

@@ -3,13 +3,9 @@ import pytest
 from Crypto.Hash import keccak as _keccak
 from evm_asm import asm, push, ret_top
 
+from verbs._evm._testing import jumpdest_bitmap, run_code
 from verbs._evm.evm import EVM
-from verbs._evm.interpreter import (
-    contract_address,
-    contract_address2,
-    jumpdest_bitmap,
-    run_code,
-)
+from verbs._evm.interpreter import contract_address, contract_address2
 from verbs._evm.state import State
 from verbs._evm.tx import Tx
 

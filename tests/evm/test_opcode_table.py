@@ -8,7 +8,7 @@ gas must use exactly the table's gas.
 import pytest
 
 from verbs._evm import hardforks
-from verbs._evm.interpreter import run_code
+from verbs._evm._testing import run_code
 
 FORKS = hardforks.FORK_NAMES
 PUSH1 = 0x60

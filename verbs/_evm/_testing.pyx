@@ -5,12 +5,18 @@ Each function is a thin wrapper over one cdef method of :class:`verbs._evm.state
 interpreter's contract with the state directly.  Nothing in the engine imports this module.
 """
 
-from libc.stdint cimport uint8_t, uint64_t
+from libc.stdint cimport uint8_t, uint64_t, int64_t
+from libc.string cimport memcpy, memset
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 
-from verbs._evm.u256 cimport u256, u256_zero
+from verbs._evm.u256 cimport u256, u256_zero, u256_from_be, u256_to_be
 from verbs._evm.state cimport State, Snapshot, layer_t
-from verbs._evm.code cimport Code
+from verbs._evm.code cimport Code, analyse_jumpdests, jumpdest_bitmap_size
+from verbs._evm.hardforks cimport DEPTH_LIMIT, fill_schedule
+from verbs._evm.interpreter cimport Interpreter, Message, Outcome, Frame
+
+from verbs._evm.hardforks import fork_id
+from verbs._evm.interpreter import halt_name
 from verbs._evm.convert cimport _addr, _to_u256, _from_u256, _to_u64
 
 
@@ -230,3 +236,71 @@ def sstore_loop(State state, address, Py_ssize_t nslots, Py_ssize_t n, Py_ssize_
             if (i + 1) % per_tx == 0:
                 state.commit_tx()
         state.commit_tx()
+
+
+# ------------------------------------------------------------------------------------------
+# the interpreter, driven directly (evmone's instructions_test style)
+
+def jumpdest_bitmap(bytes code) -> bytes:
+    """The jumpdest bitmap of ``code`` as the interpreter analyses initcode."""
+    cdef size_t n = len(code)
+    out = bytearray(jumpdest_bitmap_size(n))
+    cdef uint8_t[::1] view = out
+    analyse_jumpdests(<const uint8_t *>PyBytes_AS_STRING(code), n, &view[0])
+    return bytes(out)
+
+
+def run_code(code, *, fork="Osaka", int64_t gas=1_000_000, calldata=b"", value=0,
+             bint is_static=False, state=None, address=b"\x10" * 20, caller=b"\x20" * 20,
+             int depth=0):
+    """Run ``code`` as a message at ``address`` (a test hook, like evmone's instructions_test):
+    returns ``{"halt", "gas_left", "stack" (bottom first, ints), "output", "refund", "logs",
+    "state"}``.  The state changes are committed (as a transaction) so that tests read them."""
+    cdef State st = State() if state is None else state
+    cdef Interpreter it = Interpreter(st)
+    cdef Message m
+    cdef Outcome o
+    cdef Code *c
+    cdef Frame *f
+    cdef uint8_t buf[32]
+    cdef uint8_t origin[20]
+    cdef u256 price
+    cdef bytes code_b = bytes(code), data_b = bytes(calldata)
+    cdef bytes addr_b = bytes(address), caller_b = bytes(caller)
+    cdef bytes vb = int(value).to_bytes(32, "big")
+    if not 0 <= depth <= DEPTH_LIMIT:      # frames[] has DEPTH_LIMIT + 2 entries
+        raise ValueError(f"depth must be in [0, {DEPTH_LIMIT}], not {depth}")
+    fill_schedule(&it.sched, fork_id(fork), None, None)
+    it.block.number = 1
+    it.block.gas_limit = 30_000_000
+    st.set_account(addr_b, code=code_b,
+                   balance=st.get_balance(addr_b), nonce=st.get_nonce(addr_b))
+    memset(&m, 0, sizeof(Message))
+    memcpy(m.caller, <const uint8_t *>PyBytes_AS_STRING(caller_b), 20)
+    memcpy(m.target, <const uint8_t *>PyBytes_AS_STRING(addr_b), 20)
+    memcpy(m.code_address, <const uint8_t *>PyBytes_AS_STRING(addr_b), 20)
+    u256_from_be(&m.value, <const uint8_t *>PyBytes_AS_STRING(vb))
+    m.data = <const uint8_t *>PyBytes_AS_STRING(data_b)
+    m.data_size = len(data_b)
+    st.read_code(<const uint8_t *>PyBytes_AS_STRING(addr_b), &c)
+    m.code = c.data
+    m.code_size = c.size
+    m.jumpdests = st.code_jumpdests(c) if c.size else NULL
+    m.gas = gas
+    m.depth = depth
+    m.is_static = is_static
+    memset(origin, 0, 20)
+    u256_zero(&price)
+    it.begin_tx(origin, &price, None)
+    it.execute(&m, &o)
+    f = &it.frames[depth]
+    stack = []
+    for i in range(f.sp):
+        u256_to_be(buf, &f.stack[i])
+        stack.append(int.from_bytes(PyBytes_FromStringAndSize(<char *>buf, 32), "big"))
+    out = PyBytes_FromStringAndSize(<const char *>o.output, o.output_size) if o.output_size else b""
+    logs = it.take_logs()
+    refund = it.refund
+    st.commit_tx()
+    return {"halt": halt_name(o.halt), "gas_left": o.gas_left, "stack": stack, "output": out,
+            "refund": refund, "logs": logs, "state": st}

@@ -39,7 +39,7 @@ from verbs._evm.code cimport Code, analyse_jumpdests, jumpdest_bitmap_size
 from verbs._evm.eip7702 cimport is_delegation, delegate_of
 from verbs._evm.opcodes cimport *
 from verbs._evm.hardforks cimport (
-    Schedule, OpInfo, STACK_LIMIT, DEPTH_LIMIT, N_PRECOMPILE_SLOTS, fill_schedule,
+    Schedule, OpInfo, STACK_LIMIT, DEPTH_LIMIT, N_PRECOMPILE_SLOTS,
 )
 
 HALT_NAMES = (
@@ -713,16 +713,7 @@ include "instructions/system.pxi"
 
 
 # ------------------------------------------------------------------------------------------
-# Python-level helpers for the tests
-
-def jumpdest_bitmap(bytes code) -> bytes:
-    """The jumpdest bitmap of ``code`` as the interpreter analyses initcode."""
-    cdef size_t n = len(code)
-    out = bytearray(jumpdest_bitmap_size(n))
-    cdef uint8_t[::1] view = out
-    analyse_jumpdests(<const uint8_t *>PyBytes_AS_STRING(code), n, &view[0])
-    return bytes(out)
-
+# Python-level helpers (CREATE addresses for the envs; test hooks are in _testing.pyx)
 
 def contract_address(bytes sender, int nonce) -> bytes:
     """The CREATE address of ``sender`` at ``nonce``."""
@@ -739,60 +730,3 @@ def contract_address2(bytes sender, bytes salt, bytes initcode) -> bytes:
     create2_address(out, <const uint8_t *>PyBytes_AS_STRING(sender), &s,
                     <const uint8_t *>PyBytes_AS_STRING(initcode), len(initcode))
     return PyBytes_FromStringAndSize(<char *>out, 20)
-
-
-def run_code(code, *, fork="Osaka", int64_t gas=1_000_000, calldata=b"", value=0,
-             bint is_static=False, state=None, address=b"\x10" * 20, caller=b"\x20" * 20,
-             int depth=0):
-    """Run ``code`` as a message at ``address`` (a test hook, like evmone's instructions_test):
-    returns ``{"halt", "gas_left", "stack" (bottom first, ints), "output", "refund", "logs",
-    "state"}``.  The state changes are committed (as a transaction) so that tests read them."""
-    from verbs._evm.hardforks import fork_id
-    cdef State st = State() if state is None else state
-    cdef Interpreter it = Interpreter(st)
-    cdef Message m
-    cdef Outcome o
-    cdef Code *c
-    cdef Frame *f
-    cdef uint8_t buf[32]
-    cdef uint8_t origin[20]
-    cdef u256 price
-    cdef bytes code_b = bytes(code), data_b = bytes(calldata)
-    cdef bytes addr_b = bytes(address), caller_b = bytes(caller)
-    cdef bytes vb = int(value).to_bytes(32, "big")
-    if not 0 <= depth <= DEPTH_LIMIT:       # frames[] has DEPTH_LIMIT + 2 entries
-        raise ValueError(f"depth must be in [0, {DEPTH_LIMIT}], not {depth}")
-    fill_schedule(&it.sched, fork_id(fork), None, None)
-    it.block.number = 1
-    it.block.gas_limit = 30_000_000
-    st.set_account(addr_b, code=code_b,
-                   balance=st.get_balance(addr_b), nonce=st.get_nonce(addr_b))
-    memset(&m, 0, sizeof(Message))
-    memcpy(m.caller, <const uint8_t *>PyBytes_AS_STRING(caller_b), 20)
-    memcpy(m.target, <const uint8_t *>PyBytes_AS_STRING(addr_b), 20)
-    memcpy(m.code_address, <const uint8_t *>PyBytes_AS_STRING(addr_b), 20)
-    u256_from_be(&m.value, <const uint8_t *>PyBytes_AS_STRING(vb))
-    m.data = <const uint8_t *>PyBytes_AS_STRING(data_b)
-    m.data_size = len(data_b)
-    st.read_code(<const uint8_t *>PyBytes_AS_STRING(addr_b), &c)
-    m.code = c.data
-    m.code_size = c.size
-    m.jumpdests = st.code_jumpdests(c) if c.size else NULL
-    m.gas = gas
-    m.depth = depth
-    m.is_static = is_static
-    memset(origin, 0, 20)
-    u256_zero(&price)
-    it.begin_tx(origin, &price, None)
-    it.execute(&m, &o)
-    f = &it.frames[depth]
-    stack = []
-    for i in range(f.sp):
-        u256_to_be(buf, &f.stack[i])
-        stack.append(int.from_bytes(PyBytes_FromStringAndSize(<char *>buf, 32), "big"))
-    out = PyBytes_FromStringAndSize(<const char *>o.output, o.output_size) if o.output_size else b""
-    logs = it.take_logs()
-    refund = it.refund
-    st.commit_tx()
-    return {"halt": halt_name(o.halt), "gas_left": o.gas_left, "stack": stack, "output": out,
-            "refund": refund, "logs": logs, "state": st}
