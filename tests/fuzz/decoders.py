@@ -342,7 +342,7 @@ def _mutate_auth(rng, value):
     v = list(value)
     for _ in range(rng.randint(1, 2)):
         i = rng.randrange(6)
-        if i == 1 and rng.random() < 0.6:
+        if i == 1 and isinstance(v[1], bytes) and rng.random() < 0.6:
             v[1] = mutate_bytes(rng, v[1])
         elif rng.random() < 0.5 and isinstance(v[i], int):
             v[i] = rng.choice(HUGE + [v[i] ^ (1 << rng.randrange(256)), 0, 2, 2**256 - 1])
