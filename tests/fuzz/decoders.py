@@ -548,13 +548,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--budget", type=float, default=2.0, help="seconds per input")
     p.add_argument("--every", type=int, default=10000)
     p.add_argument("--stop-after", type=int, default=20)
-    p.add_argument("--mem-gb", type=float, default=4.0, help="address-space cap (GiB)")
+    p.add_argument("--mem-gb", type=float, default=4.0,
+                   help="address-space cap (GiB; 0: none)")
     p.add_argument("--show", action="store_true", help="print each input and traceback")
     args = p.parse_args(argv)
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    cap = int(args.mem_gb * 2**30)
-    if hard == resource.RLIM_INFINITY or cap < hard:
-        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    if args.mem_gb > 0:
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        cap = int(args.mem_gb * 2**30)
+        if hard == resource.RLIM_INFINITY or cap < hard:
+            resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
     names = list(TARGETS) if args.target == "all" else [args.target]
     bad_total = 0
     for name in names:
