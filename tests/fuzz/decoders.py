@@ -246,6 +246,18 @@ def _resealed(rng, data, kind):
     if rng.random() < 0.5:
         return mutate_bytes(rng, data, _CONTAINER_FIELDS)
     payload = container.unpack(data, kind)
+    if kind == "env" and rng.random() < 0.6:
+        # an env payload is a u32 header length, a JSON header and a state container:
+        # mutate one part and keep the rest valid, so that each parser is reached
+        n = int.from_bytes(payload[:4], "little")
+        header, inner = payload[4:4 + n], payload[4 + n:]
+        if rng.random() < 0.5:
+            header = json.dumps(mutate_tree(rng, json.loads(header)),
+                                default=lambda o: o.hex()).encode()
+        else:
+            inner = _resealed(rng, inner, "state")
+        payload = len(header).to_bytes(4, "little") + header + inner
+        return container.pack(kind, payload, compress=rng.random() < 0.3)
     # the payload's own integer fields are at unknown offsets: corrupt aligned words too
     fields = [(i, 8) for i in range(0, min(len(payload), 512) - 8, 8)]
     fields += [(i, 4) for i in range(0, min(len(payload), 256) - 4, 4)]
