@@ -71,3 +71,24 @@ def test_cli_runs(capsys):
     assert decoders.main(["--target", "authorization", "--count", "50", "--seed", "2",
                           "--mem-gb", "0"]) == 0
     assert "50 inputs seed 2" in capsys.readouterr().out
+
+
+def test_length_fields_of_2_60_are_rejected_before_allocating():
+    import eth_abi
+    from verbs import codec, envs
+    from verbs._evm import container
+    from verbs._evm.state import Snapshot as StateSnapshot
+
+    state = envs.EmptyEnvRandom(1).export_snapshot().state.to_bytes()
+    for compress in (False, True):
+        data = bytearray(container.pack("state", container.unpack(state, "state"),
+                                        compress=compress))
+        for offset in (16, 28):  # raw_len, body_len
+            bad = bytearray(data)
+            bad[offset:offset + 8] = (2**60).to_bytes(8, "little")
+            with pytest.raises(ValueError):
+                StateSnapshot.from_bytes(bytes(bad))
+    encoded = bytearray(eth_abi.encode(["bytes"], [b"abc"]))
+    encoded[32:64] = (2**60).to_bytes(32, "big")  # the length word
+    with pytest.raises(codec.DecodeError):
+        codec.Codec(["bytes"]).decode(bytes(encoded))
