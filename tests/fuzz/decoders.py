@@ -26,7 +26,6 @@ import pickle
 import random
 import resource
 import signal
-import struct
 import sys
 import tempfile
 import time
@@ -323,8 +322,8 @@ def _mutate_orig(rng, value):
 
 
 def _run_orig(value):
-    from verbs.envs.original import from_original
     from verbs import envs
+    from verbs.envs.original import from_original
     snap, hashes = from_original(value)
     envs.EmptyEnvRandom(1, snapshot=snap)
 
@@ -336,6 +335,7 @@ _AUTH_SEED = (1, bytes.fromhex("c0" * 20), 0, 1,
 
 def _auth_seeds():
     import coincurve
+
     from verbs._evm.authorization import MAGIC, _rlp_bytes, _rlp_int, _rlp_list
     from verbs._evm.keccak import keccak256
     out = [_AUTH_SEED]

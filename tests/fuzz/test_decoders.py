@@ -75,6 +75,7 @@ def test_cli_runs(capsys):
 
 def test_length_fields_of_2_60_are_rejected_before_allocating():
     import eth_abi
+
     from verbs import codec, envs
     from verbs._evm import container
     from verbs._evm.state import Snapshot as StateSnapshot
