@@ -589,3 +589,45 @@ def test_empty_output_explains_itself(erc20):
         DecodeError, match=r"balanceOf\(address\) returned no data.*contract at that address"
     ):
         a.balanceOf.decode(b"")
+
+
+# found by tests/fuzz/decoders.py: bytes(n) of an int topic or data allocated n zero bytes
+# (or raised OverflowError for a huge n)
+_SWAP = {"type": "event", "name": "Swap", "anonymous": False, "inputs": [
+    {"name": "sender", "type": "address", "indexed": True},
+    {"name": "amount", "type": "uint256", "indexed": False}]}
+
+
+def _swap_log():
+    ev = abi.Event(_SWAP)
+    return ev, (bytes(20), [ev.topic, bytes(12) + b"\x22" * 20], eth_abi.encode(["uint256"], [7]))
+
+
+def test_decode_log_roundtrip_before_the_malformed_cases():
+    ev, log = _swap_log()
+    assert ev.decode_log(log) == {"sender": "0x" + "22" * 20, "amount": 7}
+
+
+@pytest.mark.parametrize("topic, exc, message", [
+    (2**40, TypeError, "log topic 1 must be bytes, got int"),
+    (2**64, TypeError, "log topic 1 must be bytes, got int"),
+    (b"\x22" * 20, ValueError, "log topic 1 must be 32 bytes, got 20"),
+    ("0x" + "22" * 32, TypeError, "log topic 1 must be bytes, got str"),
+])
+def test_decode_log_rejects_malformed_topics(topic, exc, message):
+    ev, (address, topics, data) = _swap_log()
+    with pytest.raises(exc) as info:
+        ev.decode_log((address, [topics[0], topic], data))
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize("data", [2**40, -1, None])
+def test_decode_log_and_revert_reject_non_bytes_data(data):
+    ev, (address, topics, _) = _swap_log()
+    with pytest.raises(TypeError, match="log data must be bytes"):
+        ev.decode_log((address, topics, data))
+    if data is not None:
+        with pytest.raises(TypeError, match="revert data must be bytes"):
+            abi.decode_revert(data)
+        with pytest.raises(TypeError, match="revert data must be bytes"):
+            abi.decode_error(data)

@@ -283,3 +283,32 @@ def test_process_contract_reports_compile_errors(tmp_path):
     bad.write_text("pragma solidity >=0.8.0; contract Bad { function f( }")
     with pytest.raises(RuntimeError, match="compiling .*Bad.sol failed"):
         utils.process_contract(str(bad))
+
+
+def _tiny_cache_json():
+    empty_hash = "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
+    return [1702552271, 18784000, [["11" * 20, ["00" * 32, 3, empty_hash, ""]]],
+            [["11" * 20, "00" * 32, "05" + "00" * 31]]]
+
+
+@pytest.mark.parametrize("path, value, message", [
+    ((0,), -1, "timestamp must be in [0, 2**64), got -1"),
+    ((1,), -18784000, "block_number must be in [0, 2**64), got -18784000"),
+    ((1,), 2**64, "block_number must be in [0, 2**64)"),
+    ((2, 0, 1, 1), -1, "account 0 nonce must be in [0, 2**64), got -1"),
+    ((2, 0, 1, 1), 2**256, "account 0 nonce must be in [0, 2**64)"),
+    ((2,), 5, "accounts must be a list"),
+    ((3,), None, "storage must be a list"),
+])
+def test_cache_from_json_rejects_out_of_range_values_naming_field(path, value, message):
+    # found by tests/fuzz/decoders.py: these raised OverflowError (uint64_t) from the EVM
+    from verbs import envs
+    doc = _tiny_cache_json()
+    envs.EmptyEnvRandom(1, cache=utils.cache_from_json(doc))  # the unmutated cache loads
+    target = doc
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    with pytest.raises(ValueError) as info:
+        utils.cache_from_json(doc)
+    assert message in str(info.value)

@@ -334,7 +334,7 @@ class Function:
             If the calldata does not start with this function's selector or is
             malformed.
         """
-        calldata = bytes(calldata)
+        calldata = _as_bytes(calldata, "calldata")
         if calldata[:4] != self.selector:
             raise ValueError(
                 f"calldata selector 0x{calldata[:4].hex()} is not {self.signature}'s "
@@ -581,7 +581,12 @@ class Event:
                     "input(s) cannot be decoded"
                 )
             topics = () if self.anonymous else (self.topic,)
-        topics = [bytes(t) for t in topics]
+        if isinstance(topics, (str, bytes, bytearray)) or not hasattr(topics, "__iter__"):
+            raise TypeError(f"log topics must be a sequence of 32-byte values, got {topics!r:.80}")
+        topics = [_as_bytes(t, f"log topic {i}") for i, t in enumerate(topics)]
+        for i, t in enumerate(topics):
+            if len(t) != 32:
+                raise ValueError(f"log topic {i} must be 32 bytes, got {len(t)}")
         if not self.anonymous:
             if not topics or topics[0] != self.topic:
                 first = f"0x{topics[0].hex()}" if topics else "none"
@@ -604,14 +609,21 @@ class Event:
         }
 
 
+def _as_bytes(value: typing.Any, what: str) -> bytes:
+    # bytes(n) of an int would allocate n zero bytes: only buffers are bytes here
+    if not isinstance(value, (bytes, bytearray, memoryview)):
+        raise TypeError(f"{what} must be bytes, got {type(value).__name__} {value!r:.80}")
+    return bytes(value)
+
+
 def _log_parts(log: typing.Any) -> tuple[typing.Sequence[bytes] | None, bytes]:
     if hasattr(log, "topics") and hasattr(log, "data"):
-        return log.topics, bytes(log.data)
+        return log.topics, _as_bytes(log.data, "log data")
     if isinstance(log, (tuple, list)):
         if len(log) == 3:
-            return log[1], bytes(log[2])
+            return log[1], _as_bytes(log[2], "log data")
         if len(log) == 2:
-            return None, bytes(log[1])
+            return None, _as_bytes(log[1], "log data")
     raise TypeError(
         f"expected a log (with .topics and .data, or (address, topics, data)), got {log!r:.80}"
     )
@@ -677,7 +689,7 @@ class Error:
             If the data does not start with this error's selector or is
             malformed.
         """
-        data = bytes(data)
+        data = _as_bytes(data, "error data")
         if data[:4] != self.selector:
             raise ValueError(
                 f"revert data selector 0x{data[:4].hex()} is not {self.signature}'s "
@@ -758,7 +770,7 @@ def decode_error(
         ``(name, {arg_name: value})``, or ``None`` if the data is empty, its
         selector is unknown or its arguments are malformed.
     """
-    data = bytes(data or b"")
+    data = _as_bytes(data or b"", "revert data")
     if len(data) < 4:
         return None
     table = {_ERROR_STRING.selector: _ERROR_STRING, _PANIC.selector: _PANIC}
@@ -791,7 +803,7 @@ def decode_revert(data: bytes, abi: typing.Any = None) -> str | None:
         ``"InsufficientBalance(have=1, want=2)"`` for a known custom error;
         otherwise ``"unknown error 0x<selector> (<n> bytes of data: 0x...)"``.
     """
-    data = bytes(data or b"")
+    data = _as_bytes(data or b"", "revert data")
     if not data:
         return None
     decoded = decode_error(data, abi)

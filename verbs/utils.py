@@ -157,8 +157,16 @@ def cache_from_json(cache_json: typing.Any) -> Cache:
     timestamp, block_number, accounts_json, storage_json = cache_json
     if isinstance(timestamp, bool) or not isinstance(timestamp, int):
         raise ValueError(f"cache JSON: timestamp must be an int, got {timestamp!r:.80}")
+    if not 0 <= timestamp < 2**64:
+        raise ValueError(f"cache JSON: timestamp must be in [0, 2**64), got {timestamp}")
     if isinstance(block_number, bool) or not isinstance(block_number, int):
         raise ValueError(f"cache JSON: block_number must be an int, got {block_number!r:.80}")
+    if not 0 <= block_number < 2**64:
+        raise ValueError(f"cache JSON: block_number must be in [0, 2**64), got {block_number}")
+    if not isinstance(accounts_json, (list, tuple)):
+        raise ValueError(f"cache JSON: accounts must be a list, got {accounts_json!r:.80}")
+    if not isinstance(storage_json, (list, tuple)):
+        raise ValueError(f"cache JSON: storage must be a list, got {storage_json!r:.80}")
     accounts = []
     for i, entry in enumerate(accounts_json):
         try:
@@ -170,6 +178,8 @@ def cache_from_json(cache_json: typing.Any) -> Cache:
             ) from None
         if isinstance(nonce, bool) or not isinstance(nonce, int):
             raise ValueError(f"cache JSON: account {i} nonce must be an int, got {nonce!r:.80}")
+        if not 0 <= nonce < 2**64:
+            raise ValueError(f"cache JSON: account {i} nonce must be in [0, 2**64), got {nonce}")
         accounts.append(
             (
                 _cache_hex(address, f"account {i} address"),

@@ -116,3 +116,20 @@ def test_corrupt_cache_code_is_rejected(dai_cache):
     bad = [(a, (b, n, h, (c or b"") + b"\x01")) for a, (b, n, h, c) in accounts]
     with pytest.raises(ValueError, match="code hash"):
         envs.EmptyEnvRandom(1, cache=(ts, bn, bad, storage))
+
+
+@pytest.mark.parametrize("cache, exc, message", [
+    ((-1, 0, [], []), ValueError, "timestamp must be in [0, 2**64), got -1"),
+    ((0, -5, [], []), ValueError, "block_number must be in [0, 2**64), got -5"),
+    ((0, 0, [(b"\x11" * 20, (b"", -1, bytes(32), b""))], []), ValueError,
+     "account 0 (0x1111111111111111111111111111111111111111) nonce must be in [0, 2**64)"),
+    ((0, 0, [(b"\x11" * 20, (-3, 0, bytes(32), b""))], []), ValueError,
+     "balance must be in [0, 2**256), got -3"),
+    ((0, 0, [], [(b"\x11" * 20, -1, 0)]), ValueError, "storage entry 0 slot must be in"),
+    (("0", 0, [], []), TypeError, "timestamp must be an int, got str"),
+])
+def test_cache_tuple_out_of_range_values_raise_naming_field(cache, exc, message):
+    # found by tests/fuzz/decoders.py: these raised OverflowError (uint64_t) naming nothing
+    with pytest.raises(exc) as info:
+        envs.EmptyEnvRandom(1, cache=cache)
+    assert message in str(info.value)

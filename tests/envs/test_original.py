@@ -211,6 +211,9 @@ BAD = [
      r"logs\[0\] topics\[0\]: expected 32 bytes, got 1"),
     ("block hash", _minimal(**{"4": [(_le(1), b"\x01" * 31)]}), ValueError,
      r"block hashes\[0\] hash: expected 32 bytes, got 31"),
+    # found by tests/fuzz/decoders.py: EIP-4844's fake_exponential hung on 2**60
+    ("excess blob gas", _minimal(**{"0__7": (1 << 60, 1)}), ValueError,
+     r"excess_blob_gas: 1152921504606846976 is beyond any reachable value"),
 ]
 
 

@@ -1,4 +1,5 @@
 """Environment snapshots: copy-on-write isolation, value semantics, binary form."""
+import json
 import pickle
 
 import pytest
@@ -94,3 +95,39 @@ def test_each_level_names_the_other_kind(deployed):
         Snapshot.from_bytes(snap.state.to_bytes())
     with pytest.raises(ValueError, match="verbs env snapshot, not a state snapshot"):
         StateSnapshot.from_bytes(snap.to_bytes())
+
+
+def _with_header(header) -> bytes:
+    from verbs._evm import container
+    snap = envs.EmptyEnvRandom(1).export_snapshot()
+    payload = container.unpack(snap.to_bytes(), "env")
+    n = int.from_bytes(payload[:4], "little")
+    raw = json.dumps(header).encode()
+    return container.pack("env", len(raw).to_bytes(4, "little") + raw + payload[4 + n:])
+
+
+@pytest.mark.parametrize("header, message", [
+    ({"block": [], "step": 0}, "block must be an object, got list"),
+    ({"block": None, "step": 0}, "block must be an object, got NoneType"),
+    ([1, 2], "the header is list, not an object"),
+    ({"block": {"number": -1}, "step": 0}, "block number must be a 256-bit unsigned int"),
+    ({"block": {"number": "5"}, "step": 0}, "block number must be a 256-bit unsigned int"),
+    ({"block": {"coinbase": {"hex": 5}}, "step": 0}, "block coinbase must be a hex string"),
+    ({"block": {}, "step": -3}, "step must be a non-negative int, got -3"),
+    ({"block": {}, "step": True}, "step must be a non-negative int, got True"),
+])
+def test_from_bytes_rejects_a_malformed_header_naming_the_field(header, message):
+    # found by tests/fuzz/decoders.py: a header block that is not an object raised
+    # AttributeError, and out-of-range values loaded silently
+    with pytest.raises(ValueError) as info:
+        envs.Snapshot.from_bytes(_with_header(header))
+    assert "snapshot header is corrupt" in str(info.value)
+    assert message in str(info.value)
+
+
+def test_from_bytes_accepts_its_own_header_form():
+    snap = envs.EmptyEnvRandom(1).export_snapshot()
+    from verbs.envs.snapshot import _block_to_json
+    back = envs.Snapshot.from_bytes(_with_header({"block": _block_to_json(snap.block),
+                                                  "step": 4}))
+    assert back.block == snap.block and back.step == 4

@@ -238,3 +238,33 @@ def test_a_closed_keep_alive_connection_is_reopened_at_once(proxy):
     proxy.inject("reset")  # hits the kept-alive connection, as an idle-timeout close would
     assert c.call("eth_chainId") == "0x7a69"
     assert (c.stats.reconnects, c.stats.retries, c.stats.round_trips) == (1, 0, 3)
+
+
+# found by tests/fuzz/decoders.py: unhashable ids and error codes raised TypeError
+@pytest.mark.parametrize("raw, single, message", [
+    (b'[{"jsonrpc": "2.0", "id": [1], "result": "0x1"}, {"id": 2, "result": "0x2"}]', False,
+     "batch member id is not a number or string"),
+    (b'[{"jsonrpc": "2.0", "id": {"a": 1}, "result": "0x1"}]', False,
+     "batch member id is not a number or string"),
+    (b'{"jsonrpc": "2.0", "id": 1, "error": {"code": [1], "message": "x"}}', True,
+     "error code is not an integer"),
+    (b'{"jsonrpc": "2.0", "id": 1, "error": {"code": {"c": 1}, "message": "x"}}', True,
+     "error code is not an integer"),
+    (b'[{"id": 1, "result": "0x1"}, {"id": 2, "error": {"code": "-32000"}}]', False,
+     "error code is not an integer"),
+])
+def test_malformed_reply_members_are_malformed_responses(raw, single, message):
+    c = RPCClient("http://127.0.0.1:9")
+    calls = [("eth_blockNumber", [])] if single else [("eth_blockNumber", []),
+                                                      ("eth_chainId", [])]
+    ids = [1] if single else [1, 2]
+    with pytest.raises(RPCMalformedResponse, match=message):
+        c._decode(200, {}, raw, calls, ids, single, False, calls[0][0], calls[0][1])
+
+
+def test_well_formed_error_reply_is_a_response_error():
+    c = RPCClient("http://127.0.0.1:9")
+    raw = b'{"jsonrpc": "2.0", "id": 1, "error": {"code": -32602, "message": "bad"}}'
+    with pytest.raises(RPCResponseError) as info:
+        c._decode(200, {}, raw, [("eth_call", [])], [1], True, False, "eth_call", [])
+    assert info.value.code == -32602

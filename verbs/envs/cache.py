@@ -14,9 +14,18 @@ from verbs.primitives import simulated_block_hash, to_address
 from verbs.remote.cache import strip_code_padding
 
 
+def _uint(value, what: str, bits: int) -> int:
+    """An int in ``[0, 2**bits)``, or a TypeError/ValueError naming ``what``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"cache: {what} must be an int, got {type(value).__name__} {value!r:.80}")
+    if not 0 <= value < 1 << bits:
+        raise ValueError(f"cache: {what} must be in [0, 2**{bits}), got {value}")
+    return value
+
+
 def _le_int(value, what: str) -> int:
-    if isinstance(value, int):
-        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _uint(value, what, 256)
     if not isinstance(value, (bytes, bytearray)) or len(value) > 32:
         raise ValueError(f"cache: {what} must be up to 32 little-endian bytes, got {value!r:.80}")
     return int.from_bytes(value, "little")
@@ -58,29 +67,31 @@ class CacheBackend:
             raise ValueError(
                 "cache must be a 4-tuple (timestamp, block_number, accounts, storage)"
             ) from None
-        self.timestamp = int(timestamp)
-        self.block_number = int(block_number)
+        self.timestamp = _uint(timestamp, "timestamp", 64)
+        self.block_number = _uint(block_number, "block_number", 64)
         self.strict = bool(strict)
         self.accounts: dict[bytes, tuple[int, int, bytes]] = {}
         self.slots: dict[bytes, dict[int, int]] = {}
-        for entry in accounts:
+        for i, entry in enumerate(accounts):
             try:
                 address, (balance, nonce, code_hash, code) = entry
             except (TypeError, ValueError):
                 raise ValueError(f"cache: malformed account entry {entry!r:.120}") from None
             address = to_address(address, "cache: account address")
             self.accounts[address] = (
-                _le_int(balance, "balance"),
-                int(nonce),
+                _le_int(balance, f"account {i} (0x{address.hex()}) balance"),
+                _uint(nonce, f"account {i} (0x{address.hex()}) nonce", 64),
                 unpad_code(code, code_hash, address),
             )
-        for entry in storage:
+        for i, entry in enumerate(storage):
             try:
                 address, slot, value = entry
             except (TypeError, ValueError):
                 raise ValueError(f"cache: malformed storage entry {entry!r:.120}") from None
             address = to_address(address, "cache: storage address")
-            self.slots.setdefault(address, {})[_le_int(slot, "slot")] = _le_int(value, "value")
+            slots = self.slots.setdefault(address, {})
+            slots[_le_int(slot, f"storage entry {i} slot")] = _le_int(
+                value, f"storage entry {i} value")
         self._loading = False
         self._missed_accounts: list[bytes] = []
         self._missed_slots: list[tuple[bytes, int]] = []

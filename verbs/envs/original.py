@@ -43,6 +43,9 @@ _BLOB_GASPRICE_UPDATE_FRACTION = 3338477
 _FIELDS = ("block env", "accounts", "contracts", "logs", "block hashes")
 
 
+MAX_EXCESS_BLOB_GAS = 1 << 32
+
+
 def _le(value: int) -> bytes:
     return int(value).to_bytes(32, "little")
 
@@ -181,6 +184,11 @@ def _block(value: typing.Any) -> dict:
     if blob is not None:
         excess, _price = _seq(blob, f"{p} blob (excess_blob_gas, blob_gasprice)", 2)
         block["excess_blob_gas"] = _int(excess, f"{p} excess_blob_gas", 64)
+        # EIP-4844's fake_exponential runs about excess / update_fraction steps on numbers of
+        # as many bits: 2**64 would hang.  2**32 already prices a blob beyond 2**1800 wei.
+        if block["excess_blob_gas"] > MAX_EXCESS_BLOB_GAS:
+            _fail(f"{p} excess_blob_gas", f"{block['excess_blob_gas']} is beyond any reachable "
+                  f"value (at most {MAX_EXCESS_BLOB_GAS})")
         _int(_price, f"{p} blob_gasprice", 128)
     return block
 

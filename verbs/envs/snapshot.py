@@ -27,13 +27,23 @@ def _block_to_json(block: dict) -> dict:
     return out
 
 
-def _block_from_json(block: dict) -> dict:
+def _block_from_json(block: typing.Any, where: str = "block") -> dict:
+    if not isinstance(block, dict):
+        raise TypeError(f"{where} must be an object, got {type(block).__name__}")
     out = {}
     for key, value in block.items():
         if isinstance(value, dict) and set(value) == {"hex"}:
+            if not isinstance(value["hex"], str):
+                raise TypeError(f"{where} {key} must be a hex string")
             out[key] = bytes.fromhex(value["hex"])
-        else:
+        elif isinstance(value, dict):
+            out[key] = _block_from_json(value, f"{where} {key}")
+        elif value is None or (isinstance(value, int) and not isinstance(value, bool)
+                               and 0 <= value < 1 << 256):
             out[key] = value
+        else:
+            raise ValueError(f"{where} {key} must be a 256-bit unsigned int, bytes or null, "
+                             f"got {value!r:.80}")
     return out
 
 
@@ -120,8 +130,12 @@ class Snapshot:
             raise ValueError("snapshot data is truncated (header)")
         try:
             header = json.loads(body[start:start + header_len])
+            if not isinstance(header, dict):
+                raise TypeError(f"the header is {type(header).__name__}, not an object")
             block = _block_from_json(header["block"])
-            step = int(header["step"])
+            step = header["step"]
+            if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+                raise ValueError(f"step must be a non-negative int, got {step!r:.80}")
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"snapshot header is corrupt: {exc}") from None
         state = StateSnapshot.from_bytes(body[start + header_len:])

@@ -473,6 +473,10 @@ class RPCClient:
                 if not isinstance(item, dict) or "id" not in item:
                     raise RPCMalformedResponse(f"batch member without an id: {item!r:.120}",
                                                method, params)
+                if item["id"] is not None and not isinstance(item["id"], (int, float, str)):
+                    raise RPCMalformedResponse(
+                        f"batch member id is not a number or string: {item['id']!r:.80}",
+                        method, params)
                 if item["id"] in by_id:
                     raise RPCMalformedResponse(f"id {item['id']!r} answered twice",
                                                method, params)
@@ -509,6 +513,9 @@ class RPCClient:
 
     @staticmethod
     def _error(err: dict, m, p) -> RPCResponseError:
+        code = err.get("code")
+        if code is not None and (isinstance(code, bool) or not isinstance(code, int)):
+            raise RPCMalformedResponse(f"error code is not an integer: {code!r:.80}", m, p)
         return RPCResponseError(err.get("code"), str(err.get("message", "")), err.get("data"),
                                 m, p)
 
