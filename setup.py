@@ -117,7 +117,8 @@ def generated_c_file(name: str) -> str | None:
     """The kept ``.c`` of module ``name`` if it is up to date, else None.
 
     Up to date: written by the Cython now running, after every ``.pyx``, ``.pxd``,
-    ``.pxi`` and ``.h`` of ``verbs/_evm`` and this file last changed.  Cython's own
+    ``.pxi`` and ``.h`` under ``verbs/_evm`` (``instructions/`` included) and this
+    file last changed.  Cython's own
     check would also compare with its bundled ``.pxd`` files (``libc``, ``cpython``),
     which pip's fresh build environment dates to the install, so it would translate
     every module again on each ``pip install``.
@@ -137,7 +138,7 @@ def generated_c_file(name: str) -> str | None:
         return None
     sources = [os.path.abspath(__file__)]
     for pattern in ("*.pyx", "*.pxd", "*.pxi", "*.h"):
-        sources += glob.glob(os.path.join(HERE, EVM_DIR, pattern))
+        sources += glob.glob(os.path.join(HERE, EVM_DIR, "**", pattern), recursive=True)
     if any(os.path.getmtime(src) >= c_time for src in sources):
         return None
     return c_file
