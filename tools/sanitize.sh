@@ -12,7 +12,7 @@
 #   --seed S         the fuzzer's seed (default 7000)
 # Pytest arguments choose a subset (default: tests, without tests/conformance).
 # Exits non-zero if the build fails, a test fails, the fuzzer finds a mismatch, or a
-# sanitizer reports anything (a report aborts the process; reports also go to DIR/logs).
+# sanitizer reports anything (a report aborts the process; reports also go to DIR/logs/).
 set -euo pipefail
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
 DIR="$REPO/build/sanitize"
@@ -31,7 +31,7 @@ while (($#)); do
   esac
 done
 SHARED="${VERBS_SHARED:-$(realpath -m "$REPO/../shared")}"
-LOGS="$DIR/logs"
+LOGS="$DIR/logs/$(date +%Y%m%d-%H%M%S)-$$"  # one folder per run: runs may overlap
 
 if ((BUILD)); then
   # A fresh copy of the sources (tracked and untracked, not ignored), the generated .c files
@@ -41,7 +41,10 @@ if ((BUILD)); then
   (cd "$REPO" && { git ls-files -co --exclude-standard; ls verbs/_evm/*.c 2>/dev/null || true; } \
     | sort -u | while read -r f; do [[ -e "$f" || -L "$f" ]] && echo "$f"; done \
     | tar -cf - --no-recursion -T - | tar -xf - -C "$DIR/src")
-  [[ -e "$REPO/node_modules" ]] && ln -s "$(realpath "$REPO/node_modules")" "$DIR/src/node_modules"
+  # Installed helpers that some tests use (anvil and solc-js, the original verbs' venv).
+  for p in node_modules benchmarks/.venv-verbs04; do
+    if [[ -e "$REPO/$p" ]]; then ln -s "$(realpath "$REPO/$p")" "$DIR/src/$p"; fi
+  done
   echo "building with -fsanitize=address,undefined in $DIR/src"
   (cd "$DIR/src" && VERBS_SANITIZE=address,undefined nice -n 10 \
     python setup.py build_ext --inplace --force >"$DIR/build.log" 2>&1) \
@@ -50,7 +53,6 @@ fi
 [[ -d "$DIR/src/verbs" ]] || { echo "sanitize: no build in $DIR (run without --no-build)"; exit 1; }
 
 mkdir -p "$LOGS"
-rm -f "$LOGS"/asan.* "$LOGS"/ubsan.*
 LIBASAN="$(gcc -print-file-name=libasan.so)"
 [[ -e "$LIBASAN" ]] || { echo "sanitize: libasan.so not found (gcc -print-file-name)"; exit 1; }
 # CPython's own allocations look leaked at exit: leaks are not checked. A 1024-deep call
@@ -58,6 +60,8 @@ LIBASAN="$(gcc -print-file-name=libasan.so)"
 export LD_PRELOAD="$LIBASAN"
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:log_path=$LOGS/asan"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$LOGS/ubsan"
+# pycryptodome opens its libraries with RTLD_DEEPBIND, which the ASan runtime refuses.
+export PYCRYPTODOME_DISABLE_DEEPBIND=1
 export PYTHONPATH="$DIR/src" VERBS_SHARED="$SHARED" PYTHONFAULTHANDLER=1
 ulimit -s 65536
 
