@@ -14,6 +14,9 @@
 # Exits non-zero if the build fails, a test fails, the fuzzer finds a mismatch, or a
 # sanitizer reports anything (a report aborts the process; reports also go to DIR/logs/).
 set -euo pipefail
+# All in one function: bash has read it whole before it runs, so editing this file during a
+# long run does not derail that run.
+main() {
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
 DIR="$REPO/build/sanitize"
 BUILD=1 TESTS=1 CONFORMANCE=0 FUZZ=10000 SEED=7000
@@ -101,3 +104,5 @@ if ((FUZZ > 0)); then
   check_reports || status=1
 fi
 exit $status
+}
+main "$@"
