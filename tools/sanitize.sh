@@ -89,9 +89,11 @@ if ((TESTS)); then
   elif ((CONFORMANCE)); then
     PYTEST_ARGS+=(tests/conformance)
   fi
+  # --capture=sys: a report written to fd 2 by a process that then aborts must not vanish
+  # with pytest's capture file.
   echo "pytest ${PYTEST_ARGS[*]}"
   SECONDS=0
-  nice -n 10 python -m pytest -q -p no:cacheprovider "${PYTEST_ARGS[@]}" || status=1
+  nice -n 10 python -m pytest -q --capture=sys -p no:cacheprovider "${PYTEST_ARGS[@]}" || status=1
   echo "pytest: exit $status after ${SECONDS}s"
   check_reports || status=1
 fi
