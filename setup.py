@@ -16,6 +16,10 @@ in ``verbs/_evm``) is newer than its ``.c`` and headers is copied instead of
 compiled again: a second ``pip install -e .`` (for another extra, say) takes
 seconds although pip builds in a fresh temporary directory each time.
 ``VERBS_SANITIZE`` or ``build_ext --force`` always compile.
+
+``VERBS_SANITIZE=address,undefined`` builds with AddressSanitizer and
+UndefinedBehaviorSanitizer (``1``: AddressSanitizer alone); ``tools/sanitize.sh``
+does this in a copy of the tree and runs the tests and the fuzzer on it.
 """
 import glob
 import os
@@ -44,8 +48,28 @@ COMPILER_DIRECTIVES = {
 }
 
 EXTRA_COMPILE_ARGS = ["-O3", "-fno-strict-aliasing", "-Wno-unused-function"]
-if os.environ.get("VERBS_SANITIZE"):
-    EXTRA_COMPILE_ARGS += ["-fsanitize=address", "-fno-omit-frame-pointer", "-g"]
+EXTRA_LINK_ARGS: list[str] = []
+
+
+def sanitizers() -> list[str]:
+    """The sanitizers ``VERBS_SANITIZE`` asks for: ``1`` is AddressSanitizer alone,
+    otherwise a comma-separated list of ``-fsanitize`` names (``address,undefined``)."""
+    value = os.environ.get("VERBS_SANITIZE", "")
+    if not value or value == "0":
+        return []
+    if value == "1":
+        return ["address"]
+    return [s for s in value.split(",") if s]
+
+
+if sanitizers():
+    # -O1 keeps the reports' stack traces exact and the instrumented build quick; any
+    # undefined behaviour aborts instead of printing and going on.
+    flag = "-fsanitize=" + ",".join(sanitizers())
+    EXTRA_COMPILE_ARGS += [flag, "-O1", "-fno-omit-frame-pointer", "-g"]
+    if "undefined" in sanitizers():
+        EXTRA_COMPILE_ARGS.append("-fno-sanitize-recover=undefined")
+    EXTRA_LINK_ARGS.append(flag)
 
 
 def build_jobs() -> int:
@@ -73,7 +97,7 @@ class BuildExt(build_ext):
         in_place = os.path.join(HERE, *ext.name.split(".")[:-1], os.path.basename(target))
         reusable = (
             not self.force
-            and not os.environ.get("VERBS_SANITIZE")
+            and not sanitizers()
             and os.path.abspath(in_place) != os.path.abspath(target)
             and os.path.exists(in_place)
             and all(
@@ -93,7 +117,8 @@ def generated_c_file(name: str) -> str | None:
     """The kept ``.c`` of module ``name`` if it is up to date, else None.
 
     Up to date: written by the Cython now running, after every ``.pyx``, ``.pxd``,
-    ``.pxi`` and ``.h`` of ``verbs/_evm`` and this file last changed.  Cython's own
+    ``.pxi`` and ``.h`` under ``verbs/_evm`` (``instructions/`` included) and this
+    file last changed.  Cython's own
     check would also compare with its bundled ``.pxd`` files (``libc``, ``cpython``),
     which pip's fresh build environment dates to the install, so it would translate
     every module again on each ``pip install``.
@@ -113,7 +138,7 @@ def generated_c_file(name: str) -> str | None:
         return None
     sources = [os.path.abspath(__file__)]
     for pattern in ("*.pyx", "*.pxd", "*.pxi", "*.h"):
-        sources += glob.glob(os.path.join(HERE, EVM_DIR, pattern))
+        sources += glob.glob(os.path.join(HERE, EVM_DIR, "**", pattern), recursive=True)
     if any(os.path.getmtime(src) >= c_time for src in sources):
         return None
     return c_file
@@ -136,7 +161,7 @@ def extensions():
                 include_dirs=[EVM_DIR],
                 depends=headers if c_file else [],
                 extra_compile_args=EXTRA_COMPILE_ARGS,
-                extra_link_args=["-fsanitize=address"] if os.environ.get("VERBS_SANITIZE") else [],
+                extra_link_args=EXTRA_LINK_ARGS,
             )
         )
     return cythonize(

@@ -238,6 +238,17 @@ def test_call_insufficient_balance_fails_without_running():
     assert st.get_storage(OTHER, 0) == 0
 
 
+@pytest.mark.parametrize("callee", [b"", asm("STOP"), push(0) + push(0) + asm("REVERT")])
+def test_call_returning_nothing_leaves_the_output_area(callee):
+    # Nothing returned: the output area keeps its bytes (and no copy from a NULL buffer, which
+    # UBSan reports under tools/sanitize.sh).
+    st = State()
+    st.set_account(OTHER, code=callee)
+    code = push(0x2A) + push(0) + asm("MSTORE") + call(OTHER, gas=50_000) + asm("POP")
+    r = run_code(code + push(0) + asm("MLOAD") + ret_top(), state=st)
+    assert top(r) == 0x2A
+
+
 @pytest.mark.parametrize("body", [
     push(1) + push(0) + asm("SSTORE"),
     push(1) + push(0) + asm("TSTORE"),

@@ -242,6 +242,8 @@ cdef int call(Interpreter self, Frame *f, int kind) except -1 nogil:
         return H_OUT_OF_GAS
     if out.halt < H_REVERT:
         u256_set_u64(result, 1)
-    if out_n:
+    # f.ret is NULL when the callee returned nothing: memcpy's pointers must be valid even
+    # for a zero length.
+    if out_n and f.ret_size:
         memcpy(f.mem + out_o, f.ret, out_n if out_n < f.ret_size else f.ret_size)
     return 0
