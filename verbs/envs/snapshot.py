@@ -27,7 +27,7 @@ def _block_to_json(block: dict) -> dict:
     return out
 
 
-def _block_from_json(block: typing.Any, where: str = "block") -> dict:
+def _block_from_json(block: object, where: str = "block") -> dict:
     if not isinstance(block, dict):
         raise TypeError(f"{where} must be an object, got {type(block).__name__}")
     out = {}
