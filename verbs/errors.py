@@ -82,6 +82,12 @@ class RevertError(Exception):
     halt : str
         Why execution stopped: ``"revert"``, ``"out_of_gas"``, ``"invalid_opcode"``,
         ``"invalid_transaction"``, ... (see ``verbs._evm.tx.Result.halt``).
+    failures : tuple[RevertError, ...]
+        Of a block: every checked transaction that failed (the first is this one).
+    trace : list[verbs.trace.CallFrame] or None
+        The call frames from the transaction's root down to the one where the failure
+        started (``trace[0]`` is the root, with the whole call tree); None when the
+        transaction was not traced (an invalid one).
     """
 
     def __init__(
@@ -92,22 +98,25 @@ class RevertError(Exception):
         reason: str | None = None,
         halt: str = "revert",
         failures: Sequence[RevertError] = (),
+        trace: list | None = None,
     ):
         super().__init__(message)
         self.data = data
         self.reason = reason
         self.halt = halt
         self.failures = tuple(failures)
+        self.trace = trace
 
     def __reduce__(self):
         return (
             _rebuild_revert_error,
-            (self.args[0], self.data, self.reason, self.halt, self.failures),
+            (self.args[0], self.data, self.reason, self.halt, self.failures, self.trace),
         )
 
 
-def _rebuild_revert_error(message, data, reason, halt, failures):
-    return RevertError(message, data=data, reason=reason, halt=halt, failures=failures)
+def _rebuild_revert_error(message, data, reason, halt, failures, trace=None):
+    return RevertError(message, data=data, reason=reason, halt=halt, failures=failures,
+                       trace=trace)
 
 
 class CacheMissError(LookupError):

@@ -16,6 +16,7 @@ from verbs._evm.state cimport State
 from verbs._evm.code cimport Code
 from verbs._evm.eip7702 cimport is_delegation, delegate_of, designation
 from verbs._evm.hardforks cimport Schedule, fill_schedule
+from verbs._evm.opcodes cimport OP_CALL, OP_CREATE
 from verbs._evm.interpreter cimport (
     Interpreter, Message, Outcome, BlockEnv, H_REVERT, H_CREATE_COLLISION,
 )
@@ -97,6 +98,7 @@ cdef class EVM:
     cdef readonly int fork_id
     cdef readonly object rules
     cdef object _blob_schedule
+    cdef public object failure_tracer
     cdef object _chain_id
     cdef readonly object number, timestamp, coinbase, gas_limit, base_fee, prevrandao
     cdef readonly object difficulty, excess_blob_gas, blob_base_fee
@@ -283,6 +285,12 @@ cdef class EVM:
                            max_priority_fee_per_gas is not None) else 0
         return self._transact(tx, commit)
 
+    def set_tracer(self, tracer) -> None:
+        """Report the messages, logs and self-destructs of the transactions that follow to
+        ``tracer`` (``None``: stop); see ``Interpreter.set_tracer`` for what it is told and
+        ``verbs.trace.Recorder`` for the tracer that builds call frames from it."""
+        self.interp.set_tracer(tracer)
+
     def call_accessed_slots(self, tx):
         """Run ``tx`` without committing it and also return the storage slots it accessed.
 
@@ -324,6 +332,9 @@ cdef class EVM:
         try:
             self._validate(tx, &v)
             result = self._process(tx, &v)
+            if not result.success and self.failure_tracer is not None and \
+                    not self.interp.tracing:
+                result = self._retrace(tx)
         except BaseException:
             self.state.discard_tx()
             raise
@@ -331,6 +342,26 @@ cdef class EVM:
             self.state.commit_tx()
         else:
             self.state.discard_tx()
+        return result
+
+    cdef Result _retrace(self, Tx tx):
+        """Run a transaction that failed again from the state before it, under
+        ``failure_tracer``, so that its result carries the trace (the second run is the same
+        as the first: same state, same block)."""
+        cdef Result result
+        cdef Validated v
+        recorder = self.failure_tracer
+        self.state.discard_tx()
+        self.interp.set_tracer(recorder)
+        try:
+            self._validate(tx, &v)
+            result = self._process(tx, &v)
+        except BaseException:
+            recorder.reset()
+            raise
+        finally:
+            self.interp.set_tracer(None)
+        result.trace = recorder.take(result.gas_used)
         return result
 
     cdef int _validate(self, Tx tx, Validated *v) except -1:
@@ -538,6 +569,7 @@ cdef class EVM:
         m.gas = g - intrinsic if small_gas else min(gas - intrinsic, INT64_MAX)
         m.depth = 0
         m.should_transfer_value = 1
+        m.kind = OP_CREATE if to is None else OP_CALL
         if to is None:
             target = contract_address(sender, acct_nonce)
             it.warm_account(P(target))
@@ -552,6 +584,8 @@ cdef class EVM:
                 o.gas_left = 0
                 o.output = NULL
                 o.output_size = 0
+                if it.tracing:
+                    it.trace_failed(&m, H_CREATE_COLLISION)
             else:
                 with nogil:
                     it.execute(&m, &o)

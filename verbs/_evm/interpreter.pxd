@@ -28,6 +28,11 @@ cdef enum:
     H_INVALID_CONTRACT_PREFIX = 13
     H_PRECOMPILE_FAILURE = 14
     H_N = 15
+    # Why a CALL or CREATE made no frame at all (the caller goes on with 0 pushed).  Only a
+    # tracer sees these: the call tracer reports such calls as frames, as geth and revm do.
+    T_INSUFFICIENT_BALANCE = 16
+    T_CALL_DEPTH = 17
+    T_NONCE_OVERFLOW = 18
 
 
 cdef struct BlockEnv:
@@ -65,6 +70,7 @@ cdef struct Message:
     uint8_t is_create
     uint8_t should_transfer_value
     uint8_t disable_precompiles
+    uint8_t kind                    # OP_CALL .. OP_CREATE2: how it was made (for a tracer)
 
 
 # What a message left behind.  `output` points into interpreter-owned buffers: valid until the
@@ -132,9 +138,17 @@ cdef class Interpreter:
     cdef object run_precompile      # precompiles.run_precompile
     cdef int max_depth              # the deepest frame used since begin_tx
     cdef KeccakMemo *kmemo          # KMEMO_SIZE entries, direct-mapped (NULL until needed)
+    # The call tracer (verbs.trace.recorder.Recorder) or None.  Only messages, logs and
+    # self-destructs call it, behind one flag test each: the loop itself never looks.
+    cdef object tracer
+    cdef bint tracing
 
     cdef int execute(self, Message *m, Outcome *o) except -1 nogil
     cdef int begin_tx(self, const uint8_t *origin, const u256 *gas_price,
                       bytes blob_hashes) except -1
     cdef int warm_account(self, const uint8_t *addr) except -1 nogil
     cdef list take_logs(self)
+    cdef int trace_enter(self, const Message *m) except -1 with gil
+    cdef int trace_exit(self, int halt, const uint8_t *output, size_t output_size,
+                        int64_t gas_left) except -1 with gil
+    cdef int trace_failed(self, const Message *m, int reason) except -1 with gil

@@ -48,6 +48,11 @@ HALT_NAMES = (
     "create_collision", "returndata_out_of_bounds", "invalid_contract_prefix",
     "precompile_failure",
 )
+#: What a tracer's ``exit`` may be told: HALT_NAMES, then why a CALL or CREATE ran no frame
+#: (T_* in interpreter.pxd; code H_N has no name).
+TRACE_HALT_NAMES = HALT_NAMES + (
+    None, "insufficient_balance", "call_depth", "nonce_overflow",
+)
 
 # Memory beyond MEM_LIMIT bytes is out of gas (its expansion gas exceeds any real gas limit:
 # 3 * 2**25 + 2**41 gas at 1 GiB).
@@ -251,6 +256,17 @@ cdef class Interpreter:
         self.run_precompile = run_precompile
         self.blob_hashes = b""
 
+    def set_tracer(self, tracer) -> None:
+        """Report every message, log and self-destruct to ``tracer`` (None: stop).
+
+        ``tracer`` has the methods ``enter(kind, sender, to, value, input, gas)`` (``kind``
+        the opcode that made the frame: CALL for a transaction, CREATE for a creation),
+        ``exit(halt, output, gas_left)`` (``halt`` an index of ``TRACE_HALT_NAMES``),
+        ``log(address, topics, data)`` and ``selfdestruct(address, beneficiary, value)``.
+        An exception it raises ends the transaction as a Backend failure does."""
+        self.tracer = tracer
+        self.tracing = tracer is not None
+
     def __dealloc__(self):
         cdef int i
         if self.frames != NULL:
@@ -323,6 +339,42 @@ cdef class Interpreter:
             out.append(log)
         return out
 
+    cdef int trace_enter(self, const Message *m) except -1 with gil:
+        """Tell the tracer a message starts: geth's from/to (a DELEGATECALL is from the
+        contract whose code delegates, to the code's account; a CALLCODE to the code's)."""
+        cdef const uint8_t *sender = &m.caller[0]
+        cdef const uint8_t *to = &m.target[0]
+        if m.kind == OP_DELEGATECALL:
+            sender = &m.target[0]
+        if m.kind == OP_DELEGATECALL or m.kind == OP_CALLCODE:
+            to = &m.code_address[0]
+        cdef uint8_t buf[32]
+        u256_to_be(buf, &m.value)
+        if m.is_create:
+            data = PyBytes_FromStringAndSize(<const char *>m.code, m.code_size) \
+                if m.code_size else b""
+        else:
+            data = PyBytes_FromStringAndSize(<const char *>m.data, m.data_size) \
+                if m.data_size else b""
+        self.tracer.enter(m.kind, PyBytes_FromStringAndSize(<const char *>sender, 20),
+                          PyBytes_FromStringAndSize(<const char *>to, 20),
+                          int.from_bytes(PyBytes_FromStringAndSize(<char *>buf, 32), "big"),
+                          data, m.gas)
+        return 0
+
+    cdef int trace_exit(self, int halt, const uint8_t *output, size_t output_size,
+                        int64_t gas_left) except -1 with gil:
+        self.tracer.exit(halt, PyBytes_FromStringAndSize(<const char *>output, output_size)
+                         if output_size else b"", gas_left)
+        return 0
+
+    cdef int trace_failed(self, const Message *m, int reason) except -1 with gil:
+        """A CALL or CREATE that ran no frame (``reason``: T_*, or H_CREATE_COLLISION, which
+        consumes the gas given)."""
+        self.trace_enter(m)
+        self.trace_exit(reason, NULL, 0, 0 if reason == H_CREATE_COLLISION else m.gas)
+        return 0
+
     cdef int execute(self, Message *m, Outcome *o) except -1 nogil:
         """Run a message (call or creation) at its depth; revert its changes on failure."""
         cdef Frame *f = frame(self, m.depth)
@@ -332,6 +384,8 @@ cdef class Interpreter:
         cdef uint64_t ldata0 = self.log_data_size
         cdef int halt
         cdef int pc_addr
+        if self.tracing:
+            self.trace_enter(m)
         f.msg = m
         f.gas = m.gas
         o.output = NULL
@@ -378,6 +432,8 @@ cdef class Interpreter:
             self.log_data_size = ldata0
         o.halt = halt
         o.gas_left = f.gas
+        if self.tracing:
+            self.trace_exit(halt, o.output, o.output_size, f.gas)
         return 0
 
 

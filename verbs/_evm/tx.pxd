@@ -13,6 +13,7 @@ cdef class Tx:
 cdef class Result:
     cdef public object success, halt, output, gas_used, gas_refund, logs
     cdef public object created_address
+    cdef public object trace
 
 
 cdef int _check_tx_fields(Tx tx) except -1

@@ -60,6 +60,7 @@ class Result:
     gas_refund: int
     logs: list[Log]
     created_address: bytes | None
+    trace: Any
 
     def __init__(
         self,
@@ -70,6 +71,7 @@ class Result:
         gas_refund: int = 0,
         logs: list[Log] | None = None,
         created_address: bytes | None = None,
+        trace: Any = None,
     ) -> None: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
 

@@ -117,10 +117,12 @@ def _tx_from_fields(*fields):
 @cython.no_gc
 @cython.freelist(8)
 cdef class Result:
-    """The outcome of a transaction (see docs/internals.md)."""
+    """The outcome of a transaction (see docs/internals.md).  ``trace`` is its root
+    ``verbs.trace.CallFrame`` when it was traced (a failed one is, under
+    ``EVM.failure_tracer``), else None."""
 
     def __init__(self, success, halt, output=b"", gas_used=0, gas_refund=0, logs=None,
-                 created_address=None):
+                 created_address=None, trace=None):
         self.success = success
         self.halt = halt
         self.output = output
@@ -128,6 +130,7 @@ cdef class Result:
         self.gas_refund = gas_refund
         self.logs = logs if logs is not None else []
         self.created_address = created_address
+        self.trace = trace
 
     def __repr__(self):
         return (f"Result(success={self.success}, halt={self.halt!r}, gas_used={self.gas_used}, "
@@ -136,7 +139,7 @@ cdef class Result:
 
     def __reduce__(self):
         return (Result, (self.success, self.halt, self.output, self.gas_used, self.gas_refund,
-                         self.logs, self.created_address))
+                         self.logs, self.created_address, self.trace))
 
 
 def to_address(a) -> bytes:

@@ -17,8 +17,11 @@ from verbs.envs.cheats import CheatsMixin
 from verbs.envs.events import Event, Log
 from verbs.envs.original import BlockHashes, from_original
 from verbs.envs.snapshot import Snapshot
+from verbs.envs.tracing import TracingMixin
 from verbs.errors import RevertError
 from verbs.primitives import to_address
+from verbs.trace import Recorder
+from verbs.trace.render import describe_path
 from verbs.types import Transaction
 
 #: Seconds between simulated blocks (as the original verbs).
@@ -78,7 +81,7 @@ def _snapshot_from_original(value, backend):
     return snapshot, backend
 
 
-class BaseEnv(CheatsMixin):
+class BaseEnv(CheatsMixin, TracingMixin):
     """Common machinery of the empty and fork environments.
 
     Parameters
@@ -102,6 +105,12 @@ class BaseEnv(CheatsMixin):
     strict_cache : bool
         With ``cache=``: raise :class:`verbs.envs.CacheMissError` on a read the cache cannot
         answer instead of reading it as empty.
+    trace_failures : bool
+        ``True`` (default): a transaction that fails where a :class:`RevertError` reports it
+        (``call``, ``execute``, ``deploy_contract``, a checked transaction of a block) runs
+        again under the call tracer, from the same state, and the error carries the call
+        frames down to where it failed (``err.trace``).  Successful transactions and
+        unchecked failures cost nothing more.
     """
 
     _order = None  # set by subclasses: a function (rng, queue) -> ordered queue
@@ -116,6 +125,7 @@ class BaseEnv(CheatsMixin):
         block_interval: int = BLOCK_INTERVAL,
         real_fees: bool = False,
         strict_cache: bool = False,
+        trace_failures: bool = True,
         _backend=None,
         _chain_id: int = 1,
     ):
@@ -159,6 +169,10 @@ class BaseEnv(CheatsMixin):
             snapshot=snapshot.state if snapshot is not None else None,
         )
         self._transact_fields = self._evm.transact_fields
+        self._failure_recorder = Recorder() if trace_failures else None
+        self._evm.failure_tracer = self._failure_recorder
+        self._block_recorder: Recorder | None = None  # record_traces (tracing.py)
+        self._last_traces: list = []
         if snapshot is not None:
             self._restore_block(snapshot.block)  # with a pending warp/roll (cheats.py)
             self._step = snapshot.step
@@ -269,8 +283,7 @@ class BaseEnv(CheatsMixin):
             out.append(log)
         return out
 
-    @staticmethod
-    def _failure(result, what: str) -> RevertError:
+    def _failure(self, result, what: str, trace=None) -> RevertError:
         data = bytes(result.output) if result.halt == "revert" else b""
         reason = decode_revert(data) if data else None
         if result.halt == "revert":
@@ -279,8 +292,15 @@ class BaseEnv(CheatsMixin):
             )
         else:
             text = f"halt: {result.halt}"
-        return RevertError(f"{what} failed due to {text}", data=data, reason=reason,
-                           halt=result.halt)
+        message = f"{what} failed due to {text}"
+        if trace is None:
+            trace = result.trace
+        path = None
+        if trace is not None:
+            path = trace.failing_path()
+            if path:
+                message += "\n  " + describe_path(path, self._labels_for_render())
+        return RevertError(message, data=data, reason=reason, halt=result.halt, trace=path)
 
     def deploy_contract(self, deployer, contract_name: str, bytecode: bytes) -> bytes:
         """Deploy a contract by running its creation code (with constructor arguments).
@@ -452,6 +472,7 @@ class BaseEnv(CheatsMixin):
         gone gives the block a run without the failure would have given.
         """
         step = self._step
+        self._block_traces = None
         if not self._queue:  # no transaction, nothing that can fail: no checkpoint needed
             self._advance_block()
             type(self)._order(self._rng, [])
@@ -471,6 +492,9 @@ class BaseEnv(CheatsMixin):
                 self._rng.bit_generator.state = rng_state
                 evm.set_block(number=number, timestamp=timestamp, prevrandao=prevrandao)
                 raise
+            finally:
+                self._trace_block_end(self._block_recorder)
+                evm.failure_tracer = self._failure_recorder
             state.commit_block()
             self._queue = []
         if self._last_events is not None and len(self._event_history) == len(self._history_raw):
@@ -478,6 +502,7 @@ class BaseEnv(CheatsMixin):
         self._history_raw.extend(self._last_raw)
         self._last_raw = events
         self._last_events = None
+        self._last_traces = self._block_traces if self._block_traces is not None else []
         self._step = step + 1
         if failures:
             first = failures[0]
@@ -494,12 +519,23 @@ class BaseEnv(CheatsMixin):
         events: list[tuple] = []
         failures: list[RevertError] = []
         transact = self._transact
+        evm = self._evm
+        # record_traces: every transaction traced (its trace next to its event); otherwise
+        # only failed checked ones are, again, for their RevertError
+        recorder = self._trace_block_begin()
+        traces = self._block_traces = [] if recorder is not None else None
+        retrace = self._failure_recorder
         for sequence, ptx in enumerate(ordered):
             sender, to, data, checked, fee, nonce, value = ptx
             selector = data[:4]
+            if retrace is not None and recorder is None:
+                evm.failure_tracer = retrace if checked else None
             try:
                 result = transact(sender, to, data, value, True, nonce, fee)
             except InvalidTransaction as exc:
+                if recorder is not None:
+                    recorder.reset()
+                    traces.append(None)
                 events.append((False, selector, (), step, sequence))
                 if checked:
                     failures.append(RevertError(
@@ -508,6 +544,9 @@ class BaseEnv(CheatsMixin):
                         halt="invalid_transaction",
                     ))
                 continue
+            trace = recorder.take(result.gas_used) if recorder is not None else None
+            if trace is not None:
+                traces.append(trace)
             if result.success:
                 logs = result.logs
                 events.append((True, selector, tuple(logs) if logs else (), step, sequence))
@@ -518,6 +557,7 @@ class BaseEnv(CheatsMixin):
                         result,
                         f"Transaction {sequence} of step {step} (selector 0x{selector.hex()}) "
                         f"from 0x{sender.hex()} to 0x{to.hex()}",
+                        trace,
                     ))
         return events, failures
 

@@ -40,4 +40,16 @@ cdef int log_n(Interpreter self, Frame *f, int n_topics) except -1 nogil:
     if n:
         memcpy(self.log_data + self.log_data_size, f.mem + o, n)
     self.log_data_size += n
+    if self.tracing:
+        trace_log(self, rec, self.log_data + rec.data_off)
+    return 0
+
+
+cdef int trace_log(Interpreter self, const LogRec *rec, const uint8_t *data) except -1 with gil:
+    cdef int i
+    topics = tuple([PyBytes_FromStringAndSize(<const char *>rec.topics[i], 32)
+                    for i in range(rec.n_topics)])
+    self.tracer.log(PyBytes_FromStringAndSize(<const char *>rec.address, 20), topics,
+                    PyBytes_FromStringAndSize(<const char *>data, rec.data_size)
+                    if rec.data_size else b"")
     return 0

@@ -46,6 +46,8 @@ cdef int selfdestruct(Interpreter self, Frame *f) except -1 nogil:
         return H_OUT_OF_GAS
     if f.msg.is_static:
         return H_STATIC_VIOLATION
+    if self.tracing:
+        trace_selfdestruct(self, me, beneficiary, &bal)
     if self.sched.selfdestruct_eip6780:
         self.state.sub_balance(me, &bal)
         self.state.add_balance(beneficiary, &bal)
@@ -61,6 +63,15 @@ cdef int selfdestruct(Interpreter self, Frame *f) except -1 nogil:
         self.state.set_balance(me, &bal)
         self.state.mark_selfdestruct(me)
     return H_SELFDESTRUCT
+
+cdef int trace_selfdestruct(Interpreter self, const uint8_t *me, const uint8_t *beneficiary,
+                            const u256 *value) except -1 with gil:
+    cdef uint8_t buf[32]
+    u256_to_be(buf, value)
+    self.tracer.selfdestruct(PyBytes_FromStringAndSize(<const char *>me, 20),
+                             PyBytes_FromStringAndSize(<const char *>beneficiary, 20),
+                             int.from_bytes(PyBytes_FromStringAndSize(<char *>buf, 32), "big"))
+    return 0
 
 cdef int create(Interpreter self, Frame *f, int is_create2) except -1 nogil:
     """CREATE (0xF0) and CREATE2 (0xF5, EIP-1014); EIP-3860 initcode limit and cost,
@@ -101,20 +112,10 @@ cdef int create(Interpreter self, Frame *f, int is_create2) except -1 nogil:
     u256_zero(result)
     self.state.read_balance(m.target, &bal)
     self.state.read_nonce(m.target, &nonce)
-    if u256_lt(&bal, &value) or nonce == UINT64_MAX or m.depth + 1 > DEPTH_LIMIT:
-        f.gas += child_gas
-        return 0
     if is_create2:
         create2_address(new_addr, m.target, &salt, f.mem + o, n)
     else:
         create_address(new_addr, m.target, nonce)
-    self.warm_account(new_addr)
-    if self.state.create_collision(new_addr):
-        self.state.read_nonce(m.target, &nonce)
-        self.state.set_nonce(m.target, nonce + 1)
-        return 0
-    self.state.read_nonce(m.target, &nonce)
-    self.state.set_nonce(m.target, nonce + 1)
     memcpy(child.caller, m.target, 20)
     memcpy(child.target, new_addr, 20)
     memcpy(child.code_address, new_addr, 20)
@@ -130,6 +131,19 @@ cdef int create(Interpreter self, Frame *f, int is_create2) except -1 nogil:
     child.is_create = 1
     child.should_transfer_value = 1
     child.disable_precompiles = 0
+    child.kind = OP_CREATE2 if is_create2 else OP_CREATE
+    if u256_lt(&bal, &value) or nonce == UINT64_MAX or m.depth + 1 > DEPTH_LIMIT:
+        f.gas += child_gas
+        if self.tracing:
+            self.trace_failed(&child, T_INSUFFICIENT_BALANCE if u256_lt(&bal, &value)
+                              else T_NONCE_OVERFLOW if nonce == UINT64_MAX else T_CALL_DEPTH)
+        return 0
+    self.warm_account(new_addr)
+    self.state.set_nonce(m.target, nonce + 1)
+    if self.state.create_collision(new_addr):
+        if self.tracing:
+            self.trace_failed(&child, H_CREATE_COLLISION)
+        return 0
     self.execute(&child, &out)
     f.gas += out.gas_left
     if out.halt < H_REVERT:
@@ -205,15 +219,6 @@ cdef int call(Interpreter self, Frame *f, int kind) except -1 nogil:
     child_gas += stipend
     u256_zero(result)
     f.ret_size = 0
-    if kind == OP_CALL or kind == OP_CALLCODE:
-        self.state.read_balance(m.target, &bal)
-        if u256_lt(&bal, &value):
-            f.gas += child_gas
-            return 0
-    # generic_call
-    if m.depth + 1 > DEPTH_LIMIT:
-        f.gas += child_gas
-        return 0
     if kind == OP_CALL or kind == OP_STATICCALL:
         memcpy(child.caller, m.target, 20)
         memcpy(child.target, to, 20)
@@ -236,6 +241,20 @@ cdef int call(Interpreter self, Frame *f, int kind) except -1 nogil:
     child.is_static = 1 if kind == OP_STATICCALL else m.is_static
     child.is_create = 0
     child.disable_precompiles = disable
+    child.kind = kind
+    if kind == OP_CALL or kind == OP_CALLCODE:
+        self.state.read_balance(m.target, &bal)
+        if u256_lt(&bal, &value):
+            f.gas += child_gas
+            if self.tracing:
+                self.trace_failed(&child, T_INSUFFICIENT_BALANCE)
+            return 0
+    # generic_call
+    if m.depth + 1 > DEPTH_LIMIT:
+        f.gas += child_gas
+        if self.tracing:
+            self.trace_failed(&child, T_CALL_DEPTH)
+        return 0
     self.execute(&child, &out)
     f.gas += out.gas_left
     if set_returndata(f, out.output, out.output_size):

@@ -1,0 +1,97 @@
+"""Call traces of env transactions: ``trace_call``, traces kept per processed transaction.
+
+Mixed into :class:`verbs.envs.base.BaseEnv`.  A traced transaction runs through the same
+interpreter loop as any other; the EVM only reports its frames, logs and self-destructs to a
+:class:`verbs.trace.Recorder` (see ``docs/architecture.md``).
+"""
+from __future__ import annotations
+
+from verbs.primitives import to_address
+from verbs.trace import CallFrame, Recorder
+
+
+class TracingMixin:
+    """``trace_call``, ``record_traces`` and ``get_last_traces`` of an env."""
+
+    def trace_call(self, sender, to, data: bytes, value: int = 0, *,
+                   commit: bool = False) -> CallFrame:
+        """Run one transaction with the call tracer and return its root call frame.
+
+        Parameters
+        ----------
+        sender, to : bytes or str
+            The transaction's sender and the account called (``to=None`` deploys ``data``).
+        data : bytes
+            Calldata (or creation code).
+        value : int
+            Wei sent.
+        commit : bool
+            ``False`` (default): the state is left as it was, as :meth:`call` does.
+            ``True``: the transaction is committed, as :meth:`execute` does.
+
+        Returns
+        -------
+        verbs.trace.CallFrame
+            The root frame; a failed transaction is returned, not raised: its frames say
+            where it failed (``frame.failing_path()``).
+
+        Raises
+        ------
+        verbs.errors.RevertError
+            If the transaction is invalid (it runs no code, so it has no trace).
+        """
+        sender = to_address(sender, "sender")
+        to = None if to is None else to_address(to, "to")
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"data must be bytes, got {type(data).__name__}")
+        recorder = Recorder()
+        evm = self._evm
+        evm.set_tracer(recorder)
+        try:
+            result = self._run(self._tx(sender, to, bytes(data), value), commit,
+                               "Traced call" if not commit else "Traced execute")
+        finally:
+            evm.set_tracer(None)
+            if self._block_recorder is not None:
+                evm.set_tracer(self._block_recorder)
+        return recorder.take(result.gas_used)
+
+    def record_traces(self, on: bool = True) -> None:
+        """Keep a call trace of every transaction that :meth:`process_block` runs.
+
+        The traces of the last block are :meth:`get_last_traces`, one per event of
+        :meth:`get_last_events`, in the same order.  Tracing costs time (see the README's
+        "Debugging a simulation"); off (the default) it costs nothing.
+        """
+        self._block_recorder = Recorder() if on else None
+
+    @property
+    def recording_traces(self) -> bool:
+        """Whether :meth:`process_block` keeps a call trace per transaction."""
+        return self._block_recorder is not None
+
+    def get_last_traces(self) -> list[CallFrame | None]:
+        """The call traces of the last processed block, aligned with
+        :meth:`get_last_events` (the same length and order: ``traces[i]`` is the transaction
+        of ``events[i]``); None for an invalid transaction, which ran no code.  Empty when
+        :meth:`record_traces` was off during that block."""
+        return list(self._last_traces)
+
+    def _labels_for_render(self) -> dict:
+        """What :func:`verbs.trace.render.describe_path` names addresses with."""
+        return {}
+
+    def _trace_block_begin(self):
+        """The recorder of a block being processed (or None), set on the EVM."""
+        recorder = self._block_recorder
+        if recorder is not None:
+            self._evm.set_tracer(recorder)
+        return recorder
+
+    def _trace_block_end(self, recorder) -> None:
+        if recorder is not None:
+            recorder.reset()
+            self._evm.set_tracer(None)
+
+
+__all__ = ["TracingMixin"]
