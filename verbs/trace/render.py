@@ -4,6 +4,20 @@ from __future__ import annotations
 from verbs.trace.frame import CallFrame
 
 
+def frame_parts(frame: CallFrame, labels: dict | None = None) -> tuple[str, str]:
+    """(contract, function) naming a frame: the callee's label (else its 0x address) and
+    the called function (else its 0x selector; ``"constructor"`` for a creation,
+    ``"fallback"`` for a call without a selector, ``"selfdestruct"``)."""
+    labels = labels or {}
+    who = labels.get(frame.to) or "0x" + frame.to.hex()
+    if frame.type in ("CREATE", "CREATE2"):
+        return who, "constructor"
+    if frame.type == "SELFDESTRUCT":
+        return who, "selfdestruct"
+    sel = frame.selector
+    return who, "0x" + sel.hex() if sel else "fallback"
+
+
 def frame_name(frame: CallFrame, labels: dict | None = None) -> str:
     """``Label.selector`` of a frame (or its address when it has no label)."""
     labels = labels or {}
