@@ -3,8 +3,9 @@
 Contracts: three OpenZeppelin ERC20s (``TestToken``, compiled here from
 ``@openzeppelin/contracts``), WETH9, the Uniswap V2 factory and Router02 (the npm packages'
 build artifacts), an OpenZeppelin ERC1967 proxy in front of a ``Box`` and a ``Prober`` that
-calls precompiles and makes STATICCALL views (``Workload.sol``, compiled with solc-js at first
-use and cached under ``tests/.defi-build``).
+calls precompiles and makes STATICCALL views, and ``Oddities``, whose frames end in every way
+a call tracer reports (``Workload.sol``, compiled with solc-js at first use and cached under
+``tests/.defi-build``).
 
 Every transaction, deployments included, goes through a :class:`Chain`: :class:`EnvChain`
 (a verbs env, ``execute``) or :class:`AnvilChain` (``eth_sendTransaction`` from anvil's
@@ -237,11 +238,17 @@ class Chain:
 
 
 class EnvChain(Chain):
-    """A verbs env (empty or fork); the two senders get 10,000 ETH."""
+    """A verbs env (empty or fork); the two senders get 10,000 ETH.
 
-    def __init__(self, env):
+    With ``trace=True`` every transaction is sent with ``env.trace_call(..., commit=True)``
+    at the workload's gas limit, and its root call frame kept in ``traces``.
+    """
+
+    def __init__(self, env, trace: bool = False):
         super().__init__()
         self.env = env
+        self.trace = trace
+        self.traces: list = []
         for account in (DEPLOYER, TRADER):
             env.set_balance(account, 10_000 * 10**18)
         self.count = env.block_number
@@ -251,6 +258,16 @@ class EnvChain(Chain):
         env = self.env
         env.roll(number)
         env.warp(timestamp)
+        if self.trace:
+            frame = env.trace_call(sender, to, data, value, commit=True, gas_limit=GAS)
+            self.traces.append(frame)
+            env.process_block()
+            if not frame.success:
+                return Outcome(False, [], None)
+            logs = sorted(((log.index, log.address, log.topics, log.data)
+                           for f in frame.walk() for log in f.logs))
+            created = frame.to if frame.type == "CREATE" else None
+            return Outcome(True, [(a, tuple(t), d) for _, a, t, d in logs], created)
         result = env.evm.transact(env._tx(sender, to, data, value), commit=True)
         logs = [(a, tuple(t), d) for a, t, d in result.logs]
         env.process_block()  # closes the block: the next transaction runs in a new one
@@ -298,6 +315,11 @@ class AnvilChain(Chain):
         created = receipt.get("contractAddress")
         return Outcome(int(receipt["status"], 16) == 1, logs,
                        bytes.fromhex(created[2:]) if created else None, tx_hash)
+
+    def call_trace(self, tx_hash: str) -> dict:
+        """anvil's ``callTracer`` result (with logs) for a mined transaction."""
+        return self.rpc("debug_traceTransaction", tx_hash,
+                        {"tracer": "callTracer", "tracerConfig": {"withLog": True}})
 
     def call(self, sender, to, data):
         from verbs.errors import RPCError
@@ -459,6 +481,7 @@ def deploy(chain: Chain) -> Workload:
     for symbol in ("TKA", "TKB", "TKC"):
         _must(chain.send(w.deployer, w[symbol], fn("transfer(address,uint256)", w.trader,
                                                     10**6 * 10**18)), f"fund trader {symbol}")
+    _deploy(chain, w, "Oddities", "Oddities")
     return w
 
 
@@ -538,6 +561,13 @@ def scenarios(w: Workload) -> list[Scenario]:
                                     b""), succeeds=False))
     out.append(Scenario("proxy store reverts in the implementation", trader, w["BoxProxy"],
                         fn("store(uint256)", 13), succeeds=False))
+    # frames that end in every way a tracer reports, inside transactions that succeed
+    out.append(Scenario("oddities (out of gas, invalid opcode, write protection, insufficient "
+                        "balance, panic, failing precompile, CREATE/CREATE2, selfdestruct, "
+                        "collision)", trader, w["Oddities"], fn("oddities()"), value=10**18))
+    out.append(Scenario("raw failures (stack under/overflow, bad jump, return data out of "
+                        "bounds, 0xEF code, CALLCODE)", trader, w["Oddities"],
+                        fn("rawFailures()")))
     return out
 
 

@@ -33,6 +33,11 @@ cdef enum:
     T_INSUFFICIENT_BALANCE = 16
     T_CALL_DEPTH = 17
     T_NONCE_OVERFLOW = 18
+    # Finer causes of a halt, for a tracer's error text (revm tells them apart).
+    T_OUT_OF_GAS_MEMORY = 19
+    T_OUT_OF_GAS_SENTRY = 20
+    T_INVALID_FE = 21
+    T_STATIC_CALL_VALUE = 22
 
 
 cdef struct BlockEnv:
@@ -103,6 +108,7 @@ cdef struct Frame:
     uint64_t out_off                # RETURN/REVERT region of mem
     uint64_t out_size
     Message *msg
+    uint8_t oog_cause               # set on an out-of-gas halt only: T_OUT_OF_GAS_MEMORY or _SENTRY
 
 
 # A remembered keccak256 of 64 bytes (Solidity's mapping slots: keccak256(key . slot)).
@@ -151,4 +157,5 @@ cdef class Interpreter:
     cdef int trace_enter(self, const Message *m) except -1 with gil
     cdef int trace_exit(self, int halt, const uint8_t *output, size_t output_size,
                         int64_t gas_left) except -1 with gil
+    cdef int trace_cause(self, const Frame *f, int halt) noexcept nogil
     cdef int trace_failed(self, const Message *m, int reason) except -1 with gil

@@ -48,10 +48,11 @@ HALT_NAMES = (
     "create_collision", "returndata_out_of_bounds", "invalid_contract_prefix",
     "precompile_failure",
 )
-#: What a tracer's ``exit`` may be told: HALT_NAMES, then why a CALL or CREATE ran no frame
-#: (T_* in interpreter.pxd; code H_N has no name).
+#: What a tracer's ``exit`` may be told: HALT_NAMES, then why a CALL or CREATE ran no frame,
+#: then finer causes of some halts (T_* in interpreter.pxd; code H_N has no name).
 TRACE_HALT_NAMES = HALT_NAMES + (
     None, "insufficient_balance", "call_depth", "nonce_overflow",
+    "out_of_gas", "out_of_gas", "invalid_opcode", "static_violation",
 )
 
 # Memory beyond MEM_LIMIT bytes is out of gas (its expansion gas exceeds any real gas limit:
@@ -139,6 +140,7 @@ cdef inline int mem_charge(Frame *f, uint64_t end, int64_t per_word) noexcept no
         return 0
     f.gas -= mem_cost(f, end, per_word)
     if f.gas < 0:
+        f.oog_cause = T_OUT_OF_GAS_MEMORY
         return H_OUT_OF_GAS
     return mem_grow(f, end)
 
@@ -368,6 +370,19 @@ cdef class Interpreter:
                          if output_size else b"", gas_left)
         return 0
 
+    cdef int trace_cause(self, const Frame *f, int halt) noexcept nogil:
+        """``halt`` made finer where revm names the cause: out of gas in memory expansion or
+        at SSTORE's EIP-2200 sentry, the designated INVALID (0xFE) rather than an undefined
+        opcode, a CALL with value in a static frame rather than a state change."""
+        if halt == H_OUT_OF_GAS and f.oog_cause:
+            return f.oog_cause
+        if halt == H_INVALID_OPCODE and f.pc < f.code_size and f.code[f.pc] == 0xFE:
+            return T_INVALID_FE
+        if halt == H_STATIC_VIOLATION and 0 < f.pc <= f.code_size and \
+                (f.code[f.pc - 1] == OP_CALL or f.code[f.pc - 1] == OP_CALLCODE):
+            return T_STATIC_CALL_VALUE
+        return halt
+
     cdef int trace_failed(self, const Message *m, int reason) except -1 with gil:
         """A CALL or CREATE that ran no frame (``reason``: T_*, or H_CREATE_COLLISION, which
         consumes the gas given)."""
@@ -433,7 +448,8 @@ cdef class Interpreter:
         o.halt = halt
         o.gas_left = f.gas
         if self.tracing:
-            self.trace_exit(halt, o.output, o.output_size, f.gas)
+            self.trace_exit(self.trace_cause(f, halt) if pc_addr == 0 else halt,
+                            o.output, o.output_size, f.gas)
         return 0
 
 
@@ -459,6 +475,7 @@ cdef Frame *frame(Interpreter self, int depth) except NULL nogil:
     f.pc = 0
     f.out_off = 0
     f.out_size = 0
+    f.oog_cause = 0
     return f
 
 
@@ -497,7 +514,7 @@ cdef int call_precompile(Interpreter self, int address, Message *m, Frame *f) ex
         address, PyBytes_FromStringAndSize(<const char *>m.data, m.data_size),
         int(m.gas), self.sched.fork)
     if not ok:
-        return H_PRECOMPILE_FAILURE
+        return H_OUT_OF_GAS if out is None else H_PRECOMPILE_FAILURE
     if used > f.gas:
         return H_OUT_OF_GAS
     f.gas -= <int64_t>used

@@ -14,7 +14,7 @@ class TracingMixin:
     """``trace_call``, ``record_traces`` and ``get_last_traces`` of an env."""
 
     def trace_call(self, sender, to, data: bytes, value: int = 0, *,
-                   commit: bool = False) -> CallFrame:
+                   commit: bool = False, gas_limit: int | None = None) -> CallFrame:
         """Run one transaction with the call tracer and return its root call frame.
 
         Parameters
@@ -28,6 +28,10 @@ class TracingMixin:
         commit : bool
             ``False`` (default): the state is left as it was, as :meth:`call` does.
             ``True``: the transaction is committed, as :meth:`execute` does.
+        gas_limit : int, optional
+            The transaction's gas limit (by default what :meth:`call` gives: effectively
+            unlimited in a simulation, the block's with ``real_fees=True``).  Compare traces
+            with a node's at the same limit: the gas of every frame follows from it.
 
         Returns
         -------
@@ -44,12 +48,14 @@ class TracingMixin:
         to = None if to is None else to_address(to, "to")
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(f"data must be bytes, got {type(data).__name__}")
+        tx = self._tx(sender, to, bytes(data), value)
+        if gas_limit is not None:
+            tx.gas_limit = gas_limit
         recorder = Recorder()
         evm = self._evm
         evm.set_tracer(recorder)
         try:
-            result = self._run(self._tx(sender, to, bytes(data), value), commit,
-                               "Traced call" if not commit else "Traced execute")
+            result = self._run(tx, commit, "Traced call" if not commit else "Traced execute")
         finally:
             evm.set_tracer(None)
             if self._block_recorder is not None:

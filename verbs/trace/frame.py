@@ -30,8 +30,9 @@ class TraceLog:
         How many child calls of the emitting frame came before the log: where the log sits
         among the frame's ``calls`` (geth's ``position``).
     index : int
-        The log's index among the transaction's logs that were kept (a receipt's log index,
-        counted from 0 within the transaction).
+        The log's place among every log the transaction emitted, counted from 0, those that
+        a revert dropped included (as anvil numbers them; a receipt's log index counts only
+        the logs kept).
     """
 
     address: bytes
@@ -158,6 +159,8 @@ class CallFrame:
             "to": "0x" + self.to.hex(),
             "input": "0x" + self.input.hex(),
         }
+        if self.error is not None and self.type in ("CREATE", "CREATE2"):
+            del out["to"]  # a failed creation created nothing
         if self.output:
             out["output"] = "0x" + self.output.hex()
         if self.error is not None:

@@ -23,6 +23,7 @@ cdef int sstore(Interpreter self, Frame *f) except -1 nogil:
     cdef const Schedule *s = &self.sched
     f.sp -= 2
     if f.gas <= s.sstore_sentry:
+        f.oog_cause = T_OUT_OF_GAS_SENTRY
         return H_OUT_OF_GAS
     if not self.state.sstore_prepare(f.msg.target, key, &original, &current):
         cost += s.cold_sload

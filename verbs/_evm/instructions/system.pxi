@@ -204,6 +204,8 @@ cdef int call(Interpreter self, Frame *f, int kind) except -1 nogil:
     stipend = self.sched.call_stipend if not u256_is_zero(&value) else 0
     # calculate_message_call_gas
     if f.gas < extra + memc:
+        if f.gas < memc:
+            f.oog_cause = T_OUT_OF_GAS_MEMORY
         return H_OUT_OF_GAS
     avail = f.gas - memc - extra
     avail -= avail // 64

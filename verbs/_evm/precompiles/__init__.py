@@ -119,8 +119,9 @@ def run_precompile(address: int, data: bytes, gas: int, fork: int) -> tuple[bool
     Returns
     -------
     tuple of (bool, int, bytes)
-        ``(success, gas_used, output)``. On failure (rejected input or too
-        little gas) ``(False, gas, b"")``.
+        ``(success, gas_used, output)``. On failure ``(False, gas, b"")`` for rejected
+        input, ``(False, gas, None)`` for too little gas (the interpreter halts with
+        out-of-gas, the other with precompile failure; both consume the gas).
 
     Raises
     ------
@@ -135,7 +136,9 @@ def run_precompile(address: int, data: bytes, gas: int, fork: int) -> tuple[bool
         data = bytes(data)
     try:
         used, output = fn(data, gas, fork)
-    except (_OutOfGas, PrecompileFailure):
+    except _OutOfGas:
+        return False, gas, None
+    except PrecompileFailure:
         return False, gas, b""
     except Exception as exc:
         raise EVMInternalError(
