@@ -264,8 +264,8 @@ class EnvChain(Chain):
             env.process_block()
             if not frame.success:
                 return Outcome(False, [], None)
-            logs = sorted(((log.index, log.address, log.topics, log.data)
-                           for f in frame.walk() for log in f.logs))
+            logs = sorted((log.index, log.address, log.topics, log.data)
+                           for f in frame.walk() for log in f.logs)
             created = frame.to if frame.type == "CREATE" else None
             return Outcome(True, [(a, tuple(t), d) for _, a, t, d in logs], created)
         result = env.evm.transact(env._tx(sender, to, data, value), commit=True)
