@@ -511,7 +511,7 @@ class BaseEnv(CheatsMixin, TracingMixin):
                 message += (f" (and {len(failures) - 1} more failed checked transactions: "
                             + "; ".join(f.args[0] for f in failures[1:]) + ")")
             raise RevertError(message, data=first.data, reason=first.reason,
-                              halt=first.halt, failures=failures)
+                              halt=first.halt, failures=failures, trace=first.trace)
 
     def _run_block(self, ordered, step: int):
         """Run the ordered transactions of a block: (compact events, RevertErrors of the failed
