@@ -98,12 +98,17 @@ def test_record_traces_aligns_with_events(token):
     txs.append((poor, address, _transfer(t, holder, 1), False))  # fails, unchecked
     env.submit_transactions(txs)
     env.process_block()
+    env.trace_call(holder, address, _transfer(t, holder, 1))  # between blocks: its own
+    t.balanceOf.call(env, holder, address, [holder])  # between blocks: not traced
     events, traces = env.get_last_events(), env.get_last_traces()
     assert len(events) == len(traces) == 6
     for event, trace in zip(events, traces):
         assert event.success == trace.success
         assert [(log.address, tuple(log.topics), log.data) for log in event.logs] == \
             [(log.address, log.topics, log.data) for log in trace.logs]
+    env.submit_transactions(txs[:1])
+    env.process_block()
+    assert [t.to for t in env.get_last_traces()] == [address]
     env.process_block()  # an empty block
     assert env.get_last_traces() == []
     env.record_traces(False)

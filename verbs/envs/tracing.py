@@ -58,8 +58,6 @@ class TracingMixin:
             result = self._run(tx, commit, "Traced call" if not commit else "Traced execute")
         finally:
             evm.set_tracer(None)
-            if self._block_recorder is not None:
-                evm.set_tracer(self._block_recorder)
         return recorder.take(result.gas_used)
 
     def record_traces(self, on: bool = True) -> None:
@@ -88,9 +86,11 @@ class TracingMixin:
         return {}
 
     def _trace_block_begin(self):
-        """The recorder of a block being processed (or None), set on the EVM."""
+        """The recorder of a block being processed (or None), set on the EVM for the block
+        only: calls between blocks are not traced."""
         recorder = self._block_recorder
         if recorder is not None:
+            recorder.reset()
             self._evm.set_tracer(recorder)
         return recorder
 
