@@ -58,13 +58,15 @@ def main():
     path, n_agents, n_steps, variant, repeats = sys.argv[1:6]
     n_agents, n_steps, repeats = int(n_agents), int(n_steps), int(repeats)
     artifact = json.load(open(path))
-    times, digest = [], None
+    times, cpu, digest = [], [], None
     for _ in range(repeats):
         t0 = time.perf_counter()
         env, agents, abi, token, admin = setup(artifact, n_agents, variant)
         t1 = time.perf_counter()
+        c1 = time.process_time()
         verbs.sim.Sim(101, env, agents).run(n_steps, show_progress=False)
         t2 = time.perf_counter()
+        cpu.append(time.process_time() - c1)
         balances = [abi.balanceOf.call(env, admin, token, [a.address])[0][0] for a in agents]
         times.append((t1 - t0, t2 - t1))
         d = hashlib.sha256(json.dumps(balances).encode()).hexdigest()
@@ -73,6 +75,7 @@ def main():
     print(json.dumps({
         "setup_s": statistics.median(t[0] for t in times),
         "run_s": statistics.median(t[1] for t in times),
+        "run_cpu_s": statistics.median(cpu),
         "balances_sha256": digest,
         "verbs": getattr(verbs, "__version__", "0.4.x"),
     }))
