@@ -528,11 +528,14 @@ class BaseEnv(CheatsMixin, TracingMixin):
         recorder = self._trace_block_begin()
         traces = self._block_traces = [] if recorder is not None else None
         retrace = self._failure_recorder if recorder is None else None
+        armed = evm.failure_tracer  # set only when it changes: most blocks are all unchecked
         for sequence, (sender, to, data, checked, fee, nonce, value) in enumerate(ordered):
             if fees is not None:
                 gas_limit, gas_price, max_fee, tip = fees(fee)
             if retrace is not None:
-                evm.failure_tracer = retrace if checked else None
+                want = retrace if checked else None
+                if want is not armed:
+                    armed = evm.failure_tracer = want
             try:  # appends the transaction's event to the records, whatever its outcome
                 result = transact(records, sender, to, data, value, gas_limit, nonce,
                                   gas_price, max_fee, tip)
