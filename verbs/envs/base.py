@@ -570,7 +570,11 @@ class BaseEnv(CheatsMixin, TracingMixin):
 
     def get_event_history(self) -> list[Event]:
         """The events of every block before the last one (as the original: the last block's
-        events join the history when the next block is processed)."""
+        events join the history when the next block is processed).
+
+        The events are kept packed and built on each call (a few microseconds per event):
+        read the history once, or each block's events with :meth:`get_last_events`.
+        """
         return self._events.history()
 
     def clear_event_history(self) -> None:
