@@ -9,7 +9,7 @@ from evm_asm import asm, push
 
 from verbs._evm import precompiles
 from verbs._evm.evm import EVM
-from verbs._evm.tx import Tx
+from verbs._evm.tx import InvalidTransaction, Tx
 from verbs.errors import EVMInternalError
 
 SENDER = b"\x01" * 20
@@ -118,3 +118,47 @@ def test_precompile_rejected_input_is_a_failed_call_not_an_error():
     evm.set_account(ME, code=code)
     r = evm.transact(Tx(SENDER, to=ME, gas_limit=200_000))
     assert r.success and int.from_bytes(r.output, "big") == 0
+
+
+def two_logs() -> bytes:
+    """LOG0 of 2 bytes of memory (0xbeef), then LOG3 with no data."""
+    return (push(0xBEEF) + push(0) + asm("MSTORE")
+            + push(2) + push(30) + asm("LOG0")
+            + push(3) + push(2) + push(1) + push(0) + push(0) + asm("LOG3", "STOP"))
+
+
+def test_transact_packed_appends_the_record_of_what_transact_produces():
+    evm = make_evm()
+    evm.set_account(ME, code=two_logs())
+    [log0, log3] = evm.transact_fields(SENDER, ME, b"\x01\x02\x03\x04\x05", commit=False).logs
+    assert log0 == (ME, (), b"\xbe\xef")
+    assert log3 == (ME, tuple(i.to_bytes(32, "big") for i in (1, 2, 3)), b"")
+    records = bytearray(b"kept")
+    r = evm.transact_packed(records, SENDER, ME, b"\x01\x02\x03\x04\x05", gas_limit=100_000)
+    assert r.success and r.logs == [] and evm.get_nonce(SENDER) == 1   # committed
+    assert bytes(records) == (
+        b"kept" + bytes([4 << 1 | 1]) + b"\x01\x02\x03\x04" + (2).to_bytes(4, "little")
+        + ME + b"\x00" + (2).to_bytes(4, "little") + b"\xbe\xef"
+        + ME + b"\x03" + log3[1][0] + log3[1][1] + log3[1][2] + bytes(4))
+
+
+def test_transact_packed_records_failed_and_invalid_transactions_without_logs():
+    evm = make_evm()
+    evm.set_account(ME, code=two_logs()[:-1] + b"\xfe")   # logs, then INVALID
+    records = bytearray()
+    r = evm.transact_packed(records, SENDER, ME, b"\xaa", gas_limit=100_000)
+    assert not r.success and r.halt == "invalid_opcode"
+    assert bytes(records) == bytes([1 << 1]) + b"\xaa" + bytes(4)
+    with pytest.raises(InvalidTransaction):
+        evm.transact_packed(records, SENDER, ME, b"", gas_limit=100_000, nonce=9)
+    assert bytes(records[-5:]) == bytes(5)      # no selector, failed, no logs
+
+
+def test_transact_packed_appends_nothing_when_the_backend_fails():
+    backend = FailingBackend()
+    evm = make_evm(backend)
+    backend.armed = True
+    records = bytearray(b"x")
+    with pytest.raises(BackendDown):
+        evm.transact_packed(records, SENDER, ME, b"\x01\x02\x03\x04", gas_limit=100_000)
+    assert records == b"x"

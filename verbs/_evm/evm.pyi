@@ -76,3 +76,26 @@ class EVM:
         max_fee_per_gas: int | None = None,
         max_priority_fee_per_gas: int | None = None,
     ) -> Result: ...
+    def transact_packed(
+        self,
+        records: bytearray,
+        sender: bytes,
+        to: bytes | None,
+        data: bytes,
+        value: int = 0,
+        gas_limit: int = 16_000_000,
+        nonce: int | None = None,
+        gas_price: int | None = None,
+        max_fee_per_gas: int | None = None,
+        max_priority_fee_per_gas: int | None = None,
+    ) -> Result: ...
+
+def unpack_block(
+    records: bytes | bytearray,
+    start: int,
+    stop: int,
+    step: int,
+    log_type: type,
+    event_type: type,
+    out: list[Any],
+) -> None: ...

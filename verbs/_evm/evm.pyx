@@ -6,9 +6,12 @@ Transaction validation and processing follow ethereum/execution-specs ``fork.py`
 fork's numbers taken from the Schedule (hardforks.pyx).  See docs/internals.md "The EVM core".
 """
 
-from libc.stdint cimport uint8_t, int64_t, uint64_t
+from libc.stdint cimport uint8_t, uint32_t, int64_t, uint64_t
 from libc.string cimport memcpy, memset
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE, PyByteArray_Resize
+from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
+from cpython.ref cimport Py_INCREF
 from cpython.long cimport PyLong_AsUnsignedLongLong, PyLong_FromUnsignedLongLong
 
 from verbs._evm.u256 cimport u256, u256_from_be, u256_to_be, u256_set_u64, u256_fits_u64
@@ -18,7 +21,7 @@ from verbs._evm.eip7702 cimport is_delegation, delegate_of, designation
 from verbs._evm.hardforks cimport Schedule, fill_schedule
 from verbs._evm.opcodes cimport OP_CALL, OP_CREATE
 from verbs._evm.interpreter cimport (
-    Interpreter, Message, Outcome, BlockEnv, H_REVERT, H_CREATE_COLLISION,
+    Interpreter, LogRec, Message, Outcome, BlockEnv, H_REVERT, H_CREATE_COLLISION,
 )
 from verbs._evm.hardforks import fork_id, fork_name, Rules, fake_exponential
 from verbs._evm.interpreter import HALT_NAMES, contract_address
@@ -33,7 +36,7 @@ cdef extern from "Python.h":
 
 cdef tuple _HALT_NAMES = HALT_NAMES
 
-__all__ = ["EVM"]
+__all__ = ["EVM", "unpack_block"]
 
 U64_MAX = 2 ** 64 - 1
 U256_MAX = 2 ** 256 - 1
@@ -77,6 +80,144 @@ cdef inline object u256_to_int(const u256 *a):
 
 cdef inline const uint8_t *P(bytes b):
     return <const uint8_t *>PyBytes_AS_STRING(b)
+
+
+cdef Tx _fields_tx(bytes sender, to, bytes data, value, gas_limit, nonce, gas_price,
+                   max_fee_per_gas, max_priority_fee_per_gas):
+    """The Tx of ``EVM.transact_fields``' arguments (type 0, or 2 when a max fee is given)."""
+    cdef Tx tx = Tx.__new__(Tx)
+    if PyBytes_GET_SIZE(sender) != 20:
+        raise ValueError(f"an address has 20 bytes, not {len(sender)}")
+    tx.sender = sender
+    if to is not None and not (type(to) is bytes and PyBytes_GET_SIZE(to) == 20):
+        to = to_address(to) if len(to) else None
+    tx.to = to
+    tx.data = data
+    tx.value = value if type(value) is int else int(value)
+    tx.gas_limit = gas_limit if type(gas_limit) is int else int(gas_limit)
+    tx.nonce = None if nonce is None else int(nonce)
+    tx.gas_price = gas_price
+    tx.max_fee_per_gas = max_fee_per_gas
+    tx.max_priority_fee_per_gas = max_priority_fee_per_gas
+    tx.access_list = ()
+    tx.tx_type = 2 if (max_fee_per_gas is not None or
+                       max_priority_fee_per_gas is not None) else 0
+    return tx
+
+
+# The packed records of ``EVM.transact_packed`` (one per transaction of a block, read back by
+# ``unpack_block``): a flag byte (bit 0 success, bits 1-3 the selector's length), the selector
+# (the first bytes of the transaction's data, at most 4), the number of logs (uint32, little-
+# endian), then per log the address (20 bytes), the number of topics (1 byte), the topics
+# (32 bytes each), the data size (uint32, little-endian) and the data.
+
+cdef inline void _put_u32le(uint8_t *p, uint32_t v) noexcept:
+    p[0] = v & 0xFF
+    p[1] = (v >> 8) & 0xFF
+    p[2] = (v >> 16) & 0xFF
+    p[3] = v >> 24
+
+
+cdef inline uint32_t _get_u32le(const uint8_t *p) noexcept:
+    return p[0] | (<uint32_t>p[1] << 8) | (<uint32_t>p[2] << 16) | (<uint32_t>p[3] << 24)
+
+
+cdef int _pack_record(bytearray records, bint success, bytes data, Interpreter it) except -1:
+    """Append the record of a transaction: its outcome and selector, and with ``success`` the
+    logs the interpreter holds (those of the transaction it ran last)."""
+    cdef Py_ssize_t n = min(PyBytes_GET_SIZE(data), 4)
+    cdef size_t i, n_logs = it.n_logs if success else 0
+    cdef size_t total = 5 + n
+    cdef Py_ssize_t start = PyByteArray_GET_SIZE(records)
+    cdef LogRec *r
+    cdef uint8_t *p
+    if n_logs > 0xFFFFFFFF:
+        raise OverflowError(f"{n_logs} logs in one transaction (at most 2**32 - 1)")
+    for i in range(n_logs):
+        r = &it.logs[i]
+        if r.data_size > 0xFFFFFFFF:    # unreachable: memory is capped at 1 GiB
+            raise OverflowError(f"log data of {r.data_size} bytes (at most 2**32 - 1)")
+        total += 25 + 32 * <size_t>r.n_topics + r.data_size
+    PyByteArray_Resize(records, start + <Py_ssize_t>total)
+    p = <uint8_t *>PyByteArray_AS_STRING(records) + start
+    p[0] = <uint8_t>((n << 1) | success)
+    memcpy(p + 1, PyBytes_AS_STRING(data), n)
+    p += 1 + n
+    _put_u32le(p, <uint32_t>n_logs)
+    p += 4
+    for i in range(n_logs):
+        r = &it.logs[i]
+        memcpy(p, r.address, 20)
+        p[20] = <uint8_t>r.n_topics
+        p += 21
+        memcpy(p, r.topics, 32 * <size_t>r.n_topics)
+        p += 32 * <size_t>r.n_topics
+        _put_u32le(p, <uint32_t>r.data_size)
+        p += 4
+        if r.data_size:
+            memcpy(p, it.log_data + r.data_off, r.data_size)
+        p += r.data_size
+    return 0
+
+
+_tuple_new = tuple.__new__
+
+
+def unpack_block(const uint8_t[::1] records, Py_ssize_t start, Py_ssize_t stop, step,
+                 log_type, event_type, list out):
+    """Append to ``out`` the events of the records in ``records[start:stop]``, those of one
+    block of ``step`` (sequence numbers from 0): ``event_type`` tuples ``(success, selector,
+    logs, step, sequence)``, each log a ``log_type`` tuple ``(address, data)`` with a
+    ``topics`` tuple attribute (``verbs.envs.events`` passes its Event and Log).
+
+    Raises
+    ------
+    ValueError
+        If a record runs past ``stop`` (the bytes are not records of ``transact_packed``).
+    """
+    cdef const uint8_t *base
+    cdef Py_ssize_t p = start, q, end, sequence = 0
+    cdef size_t n_logs, size
+    cdef int n_sel, n_topics, t
+    if start < 0 or stop > records.shape[0] or start > stop:
+        raise ValueError(f"records[{start}:{stop}] is out of the {records.shape[0]} bytes")
+    if stop == start:
+        return
+    base = &records[0]
+    while p < stop:
+        n_sel = base[p] >> 1
+        if n_sel > 4 or p + 5 + n_sel > stop:
+            raise ValueError(f"bad event record at offset {p}")
+        success = (base[p] & 1) == 1
+        selector = PyBytes_FromStringAndSize(<const char *>base + p + 1, n_sel)
+        p += 1 + n_sel
+        n_logs = _get_u32le(base + p)
+        p += 4
+        logs = []
+        for _ in range(n_logs):
+            if p + 25 > stop:
+                raise ValueError(f"bad log record at offset {p}")
+            n_topics = base[p + 20]
+            q = p + 21 + 32 * n_topics
+            if q + 4 > stop:
+                raise ValueError(f"bad log record at offset {p}")
+            size = _get_u32le(base + q)
+            end = q + 4 + <Py_ssize_t>size
+            if end > stop:
+                raise ValueError(f"bad log record at offset {p}")
+            log = _tuple_new(log_type, (
+                PyBytes_FromStringAndSize(<const char *>base + p, 20),
+                PyBytes_FromStringAndSize(<const char *>base + q + 4, size)))
+            topics = PyTuple_New(n_topics)
+            for t in range(n_topics):
+                topic = PyBytes_FromStringAndSize(<const char *>base + p + 21 + 32 * t, 32)
+                Py_INCREF(topic)
+                PyTuple_SET_ITEM(topics, t, topic)
+            log.topics = topics
+            logs.append(log)
+            p = end
+        out.append(_tuple_new(event_type, (success, selector, logs, step, sequence)))
+        sequence += 1
 
 
 # What validation hands to processing (validate_transaction + check_transaction's results).
@@ -266,24 +407,32 @@ cdef class EVM:
         max_priority_fee_per_gas), commit)`` without building the Tx in Python: the fast entry
         of the simulation environments (``sender`` 20 bytes, ``to`` 20 bytes or None, ``value``
         and ``gas_limit`` ints; type 0, or 2 when a max fee is given)."""
-        cdef Tx tx = Tx.__new__(Tx)
-        if PyBytes_GET_SIZE(sender) != 20:
-            raise ValueError(f"an address has 20 bytes, not {len(sender)}")
-        tx.sender = sender
-        if to is not None and not (type(to) is bytes and PyBytes_GET_SIZE(to) == 20):
-            to = to_address(to) if len(to) else None
-        tx.to = to
-        tx.data = data
-        tx.value = value if type(value) is int else int(value)
-        tx.gas_limit = gas_limit if type(gas_limit) is int else int(gas_limit)
-        tx.nonce = None if nonce is None else int(nonce)
-        tx.gas_price = gas_price
-        tx.max_fee_per_gas = max_fee_per_gas
-        tx.max_priority_fee_per_gas = max_priority_fee_per_gas
-        tx.access_list = ()
-        tx.tx_type = 2 if (max_fee_per_gas is not None or
-                           max_priority_fee_per_gas is not None) else 0
-        return self._transact(tx, commit)
+        return self._transact(
+            _fields_tx(sender, to, data, value, gas_limit, nonce, gas_price, max_fee_per_gas,
+                       max_priority_fee_per_gas), commit, True)
+
+    def transact_packed(self, bytearray records not None, bytes sender not None, to,
+                        bytes data not None, value=0, gas_limit=16_000_000, nonce=None,
+                        gas_price=None, max_fee_per_gas=None, max_priority_fee_per_gas=None):
+        """``transact_fields(..., commit=True)`` that appends the record of the transaction to
+        ``records`` instead of building its logs as Python objects (the returned Result's
+        ``logs`` is ``[]``): the block loop of the simulation environments records its events
+        this way, and ``verbs.envs.events`` reads them.
+
+        The record (see ``unpack_block``) holds the outcome, the selector (the first bytes of
+        ``data``, at most 4) and the logs (none unless the transaction succeeded).  An invalid
+        transaction appends its record (failed, no logs) and raises InvalidTransaction; any
+        other exception appends nothing."""
+        cdef Result result
+        try:
+            result = self._transact(
+                _fields_tx(sender, to, data, value, gas_limit, nonce, gas_price, max_fee_per_gas,
+                           max_priority_fee_per_gas), True, False)
+        except InvalidTransaction:
+            _pack_record(records, False, data, self.interp)
+            raise
+        _pack_record(records, result.success is True, data, self.interp)
+        return result
 
     def set_tracer(self, tracer) -> None:
         """Report the messages, logs and self-destructs of the transactions that follow to
@@ -322,7 +471,7 @@ cdef class EVM:
             self.state.discard_tx()
         return result, slots
 
-    cdef object _transact(self, Tx tx, bint commit):
+    cdef object _transact(self, Tx tx, bint commit, bint take_logs=True):
         cdef Result result
         cdef Validated v
         _check_tx_fields(tx)
@@ -331,7 +480,7 @@ cdef class EVM:
         # precompile) discards every change of the transaction and propagates unchanged.
         try:
             self._validate(tx, &v)
-            result = self._process(tx, &v)
+            result = self._process(tx, &v, take_logs)
             if not result.success and self.failure_tracer is not None and \
                     not self.interp.tracing:
                 result = self._retrace(tx)
@@ -514,7 +663,7 @@ cdef class EVM:
         int_to_u256(&v.blob_fee, blob_fee)
         return 0
 
-    cdef Result _process(self, Tx tx, const Validated *v):
+    cdef Result _process(self, Tx tx, const Validated *v, bint take_logs=True):
         """process_transaction: charge, warm, authorize, run, refund, pay the coinbase."""
         cdef Schedule *s = &self.interp.sched
         cdef Interpreter it = self.interp
@@ -634,7 +783,7 @@ cdef class EVM:
             st.add_balance(it.block.coinbase, &w)
         r.gas_used = gas_used
         r.gas_refund = refund
-        r.logs = it.take_logs() if (success and it.n_logs) else []
+        r.logs = it.take_logs() if (take_logs and success and it.n_logs) else []
         r.created_address = target if (to is None and success) else None
         return r
 

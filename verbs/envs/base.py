@@ -14,7 +14,7 @@ from verbs._evm.tx import InvalidTransaction, Tx
 from verbs.abi import decode_revert
 from verbs.envs.cache import CacheBackend
 from verbs.envs.cheats import CheatsMixin
-from verbs.envs.events import Event, Log
+from verbs.envs.events import Event, EventStore, Log
 from verbs.envs.original import BlockHashes, from_original
 from verbs.envs.snapshot import Snapshot
 from verbs.envs.tracing import TracingMixin
@@ -140,14 +140,10 @@ class BaseEnv(CheatsMixin, TracingMixin):
         self._real_fees = bool(real_fees)
         self._tx_gas_cap = schedule(fork)["tx_gas_cap"]  # 0: no cap in this fork
         self._queue: list[PendingTransaction] = []
-        # Events are recorded compactly, as plain tuples of bytes and ints (which the garbage
-        # collector stops tracking): (success, selector, ((address, topics, data), ...), step,
-        # sequence).  Event and Log objects are built when read, once (a long history of
-        # container objects made every full collection slow).
-        self._last_raw: list[tuple] = []
-        self._last_events: list[Event] | None = None  # built from _last_raw
-        self._history_raw: list[tuple] = []
-        self._event_history: list[Event] = []  # built from a prefix of _history_raw
+        # Events are recorded as packed bytes and built as Event and Log objects when read
+        # (as objects they took ~0.7 KB per ERC20 transfer and slowed every full collection).
+        self._events = EventStore()
+        self._last_events: list[Event] | None = None  # the last block's, once built
         self._step = 0
         self._fork = fork
         self._cache_backend = None
@@ -473,10 +469,12 @@ class BaseEnv(CheatsMixin, TracingMixin):
         """
         step = self._step
         self._block_traces = None
+        events = self._events
+        mark = events.mark()
         if not self._queue:  # no transaction, nothing that can fail: no checkpoint needed
             self._advance_block()
             type(self)._order(self._rng, [])
-            events, failures = [], []
+            failures = None
         else:
             evm = self._evm
             state = evm.state
@@ -485,10 +483,11 @@ class BaseEnv(CheatsMixin, TracingMixin):
             state.begin_block()
             try:
                 self._advance_block()
-                events, failures = self._run_block(type(self)._order(self._rng, self._queue),
-                                                   step)
+                events.begin_block(step)
+                failures = self._run_block(type(self)._order(self._rng, self._queue), step)
             except BaseException:
                 state.discard_block()
+                events.rollback(mark)
                 self._rng.bit_generator.state = rng_state
                 evm.set_block(number=number, timestamp=timestamp, prevrandao=prevrandao)
                 raise
@@ -497,10 +496,7 @@ class BaseEnv(CheatsMixin, TracingMixin):
                 evm.failure_tracer = self._failure_recorder
             state.commit_block()
             self._queue = []
-        if self._last_events is not None and len(self._event_history) == len(self._history_raw):
-            self._event_history.extend(self._last_events)  # keep the Events already built
-        self._history_raw.extend(self._last_raw)
-        self._last_raw = events
+        events.end_block(mark)
         self._last_events = None
         self._last_traces = self._block_traces if self._block_traces is not None else []
         self._step = step + 1
@@ -513,33 +509,43 @@ class BaseEnv(CheatsMixin, TracingMixin):
             raise RevertError(message, data=first.data, reason=first.reason,
                               halt=first.halt, failures=failures, trace=first.trace)
 
-    def _run_block(self, ordered, step: int):
-        """Run the ordered transactions of a block: (compact events, RevertErrors of the failed
-        checked transactions).  Exceptions other than invalid transactions propagate."""
-        events: list[tuple] = []
+    def _run_block(self, ordered: list[PendingTransaction], step: int) -> list[RevertError]:
+        """Run the ordered transactions of a block, recording one event each (in order, so that
+        an event's sequence is its transaction's index in ``ordered``); return the RevertErrors
+        of the failed checked transactions.  Exceptions other than invalid transactions
+        propagate."""
         failures: list[RevertError] = []
-        transact = self._transact
+        records = self._events.records
         evm = self._evm
-        # record_traces: every transaction traced (its trace next to its event); otherwise
-        # only failed checked ones are, again, for their RevertError
+        transact = evm.transact_packed
+        if self._real_fees:
+            fees = self._fees
+        else:  # the same fees for every transaction
+            fees = None
+            gas_limit, gas_price, max_fee, tip = self._fees()
+        # record_traces: every transaction traced (its trace next to its event, both in
+        # sequence order); otherwise only failed checked ones are, again, for their RevertError
         recorder = self._trace_block_begin()
         traces = self._block_traces = [] if recorder is not None else None
-        retrace = self._failure_recorder
-        for sequence, ptx in enumerate(ordered):
-            sender, to, data, checked, fee, nonce, value = ptx
-            selector = data[:4]
-            if retrace is not None and recorder is None:
-                evm.failure_tracer = retrace if checked else None
-            try:
-                result = transact(sender, to, data, value, True, nonce, fee)
+        retrace = self._failure_recorder if recorder is None else None
+        armed = evm.failure_tracer  # set only when it changes: most blocks are all unchecked
+        for sequence, (sender, to, data, checked, fee, nonce, value) in enumerate(ordered):
+            if fees is not None:
+                gas_limit, gas_price, max_fee, tip = fees(fee)
+            if retrace is not None:
+                want = retrace if checked else None
+                if want is not armed:
+                    armed = evm.failure_tracer = want
+            try:  # appends the transaction's event to the records, whatever its outcome
+                result = transact(records, sender, to, data, value, gas_limit, nonce,
+                                  gas_price, max_fee, tip)
             except InvalidTransaction as exc:
                 if recorder is not None:
                     recorder.reset()
                     traces.append(None)
-                events.append((False, selector, (), step, sequence))
                 if checked:
                     failures.append(RevertError(
-                        f"Transaction {sequence} of step {step} (selector 0x{selector.hex()}) "
+                        f"Transaction {sequence} of step {step} (selector 0x{data[:4].hex()}) "
                         f"from 0x{sender.hex()} is invalid ({exc.kind}): {exc}",
                         halt="invalid_transaction",
                     ))
@@ -547,60 +553,39 @@ class BaseEnv(CheatsMixin, TracingMixin):
             trace = recorder.take(result.gas_used) if recorder is not None else None
             if trace is not None:
                 traces.append(trace)
-            if result.success:
-                logs = result.logs
-                events.append((True, selector, tuple(logs) if logs else (), step, sequence))
-            else:
-                events.append((False, selector, (), step, sequence))
-                if checked:
-                    failures.append(self._failure(
-                        result,
-                        f"Transaction {sequence} of step {step} (selector 0x{selector.hex()}) "
-                        f"from 0x{sender.hex()} to 0x{to.hex()}",
-                        trace,
-                    ))
-        return events, failures
-
-    @staticmethod
-    def _events(raw) -> list[Event]:
-        """Event records (with Log objects) from compact ones."""
-        out = []
-        for success, selector, logs, step, sequence in raw:
-            if logs:
-                built = []
-                for address, topics, data in logs:
-                    log = _tuple_new(Log, (address, data))  # = Log(address, topics, data)
-                    log.topics = topics
-                    built.append(log)
-            else:
-                built = []
-            out.append(_tuple_new(Event, (success, selector, built, step, sequence)))
-        return out
+            if checked and not result.success:
+                failures.append(self._failure(
+                    result,
+                    f"Transaction {sequence} of step {step} (selector 0x{data[:4].hex()}) "
+                    f"from 0x{sender.hex()} to 0x{to.hex()}",
+                    trace,
+                ))
+        return failures
 
     def get_last_events(self) -> list[Event]:
         """The events of the last processed block."""
         if self._last_events is None:
-            self._last_events = self._events(self._last_raw)
+            self._last_events = self._events.last()
         return list(self._last_events)
 
     def get_event_history(self) -> list[Event]:
         """The events of every block before the last one (as the original: the last block's
-        events join the history when the next block is processed)."""
-        built = len(self._event_history)
-        if built < len(self._history_raw):
-            self._event_history.extend(self._events(self._history_raw[built:]))
-        return list(self._event_history)
+        events join the history when the next block is processed).
+
+        The events are kept packed and built on each call (a few microseconds per event):
+        read the history once, or each block's events with :meth:`get_last_events`.
+        """
+        return self._events.history()
 
     def clear_event_history(self) -> None:
         """Forget the events of every block before the last one (:meth:`get_event_history`
         then returns ``[]``; :meth:`get_last_events` is kept).
 
         A long simulation that reads each block's events as it goes calls this now and then, so
-        that its memory stays flat: the history keeps every event otherwise (about 0.7 KB for
-        an ERC20 ``Transfer``; see ``benchmarks/bench_memory.py``).
+        that its memory stays flat: the history keeps every event otherwise, packed (about
+        170 bytes for an ERC20 ``Transfer``; see ``benchmarks/bench_memory.py``).
         """
-        self._history_raw = []
-        self._event_history = []
+        self._events.clear_history()
 
     # ------------------------------------------------------------------ snapshots and caches
     def export_snapshot(self) -> Snapshot:

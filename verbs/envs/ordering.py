@@ -10,8 +10,8 @@ def order_random(
     rng: np.random.Generator, queue: list[PendingTransaction]
 ) -> list[PendingTransaction]:
     """Shuffle the queue with the env's seeded generator (the original's random validator)."""
-    order = rng.permutation(len(queue))
-    return [queue[i] for i in order]
+    # Python ints index a list several times faster than numpy's
+    return [queue[i] for i in rng.permutation(len(queue)).tolist()]
 
 
 def order_gas_priority(
@@ -24,15 +24,27 @@ def order_gas_priority(
     fee of their first transaction, highest first, ties broken by the seeded generator (the
     original breaks them by hash-map order, which is not reproducible).
     """
-    groups: dict[bytes, list[tuple[int, PendingTransaction]]] = {}
-    for index, tx in enumerate(queue):
-        groups.setdefault(tx.sender, []).append((index, tx))
-    ordered_groups = []
-    for members in groups.values():
-        members.sort(
-            key=lambda it: (it[1].nonce is None, it[1].nonce or 0, it[0])
-        )
-        ordered_groups.append([tx for _, tx in members])
-    shuffled = [ordered_groups[i] for i in rng.permutation(len(ordered_groups))]
-    shuffled.sort(key=lambda group: -(group[0].gas_priority_fee or 0))
+    groups: dict[bytes, list[PendingTransaction]] = {}
+    for tx in queue:
+        group = groups.get(tx.sender)
+        if group is None:
+            groups[tx.sender] = [tx]
+        else:
+            group.append(tx)
+    ordered_groups = list(groups.values())
+    for members in ordered_groups:
+        if len(members) > 1:  # a stable sort keeps submission order among equal keys
+            members.sort(key=_nonce_key)
+    shuffled = [ordered_groups[i] for i in rng.permutation(len(ordered_groups)).tolist()]
+    shuffled.sort(key=_first_fee_key)
     return [tx for group in shuffled for tx in group]
+
+
+def _nonce_key(tx: PendingTransaction) -> tuple[bool, int]:
+    """Transactions with a nonce first, by nonce."""
+    return tx.nonce is None, tx.nonce or 0
+
+
+def _first_fee_key(group: list[PendingTransaction]) -> int:
+    """Highest priority fee of a group's first transaction first."""
+    return -(group[0].gas_priority_fee or 0)
