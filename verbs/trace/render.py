@@ -163,9 +163,9 @@ def _call_line(frame: CallFrame, labels: Labels) -> str:
             args = _hex(frame.input[4:])
     elif frame.to in PRECOMPILES:
         return f"{head}{who}{value}({_hex(frame.input)}){suffix}"
-    else:
-        args = _hex(frame.input[4:] if sel else frame.input) if frame.input[4 if sel else 0:] \
-            else ""
+    else:  # what follows the selector, raw
+        rest = frame.input[len(sel):]
+        args = _hex(rest) if rest else ""
     return f"{head}{who}.{fn_name}{value}({args}){suffix}"
 
 
