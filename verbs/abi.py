@@ -394,8 +394,7 @@ class Function(_Member):
         """
         sender = to_address(sender, "sender")
         address = to_address(address, "address")
-        if self._owner is not None:  # what envs name the address with (TRANSACTION_TARGETS)
-            TRANSACTION_TARGETS[address] = self._owner
+        TRANSACTION_TARGETS[address] = self._owner  # what envs name the address with
         return (
             sender,
             address,
@@ -855,8 +854,9 @@ KNOWN_EVENTS: dict[tuple[bytes, int], Event] = {}
 #: The custom errors of every ABI type made in this process, by selector.
 KNOWN_ERRORS: dict[bytes, Error] = {}
 #: The ABI type that :meth:`Function.transaction` last built a call to each address with, in
-#: this process (a transaction meets no env: envs name such addresses from here).
-TRANSACTION_TARGETS: dict[bytes, type] = {}
+#: this process (a transaction meets no env: envs name such addresses from here); None for a
+#: function of no ABI type.
+TRANSACTION_TARGETS: dict[bytes, type | None] = {}
 
 
 def _register(abi_type: type) -> None:

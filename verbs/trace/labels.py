@@ -303,7 +303,8 @@ class Labels:
         if len(targets) == self._synced:
             return
         for address, abi_type in itertools.islice(list(targets.items()), self._synced, None):
-            self.learn(address, abi_type)
+            if abi_type is not None:
+                self.learn(address, abi_type)
         self._synced = len(targets)
 
 
