@@ -198,9 +198,10 @@ def test_transaction_names_its_target_for_every_env():
     assert tx[1] == target and abi.TRANSACTION_TARGETS[target] is Probe
     assert env.labels.name(target) == "ProbeTransacted"
     # and the name travels: pickled labels carry what transactions taught them
-    fresh = Labels()
-    state = pickle.loads(pickle.dumps(fresh))
-    assert state.names[target] == "ProbeTransacted"
+    fresh = Labels(transactions=True)
+    assert pickle.loads(pickle.dumps(fresh)).names[target] == "ProbeTransacted"
+    # labels made on their own learn nothing from the process's transactions
+    assert Labels().name(target) is None
 
 
 def test_functions_pickle_without_their_abi_type():

@@ -133,6 +133,8 @@ def test_revert_three_frames_down_is_decoded(defi_env):
     with pytest.raises(RevertError) as info:
         env.process_block()
     assert str(info.value).splitlines()[-1].strip() == expected
+    assert [frame_name(f, env.labels) for f in info.value.trace] == [
+        "Prober.swapVia", "Router.swapExactTokensForTokens", "TKA.transferFrom"]
 
 
 def test_revert_path_takes_a_mapping_of_names(defi_env):

@@ -174,7 +174,8 @@ class BaseEnv(CheatsMixin, TracingMixin):
         self._evm.failure_tracer = self._failure_recorder
         self._block_recorder: Recorder | None = None  # record_traces (tracing.py)
         self._last_traces: list = []
-        self._labels = Labels()  # label() and the ABI types used with the env (tracing.py)
+        # label() and the ABI types used with the env (tracing.py)
+        self._labels = Labels(transactions=True)
         self._abi_types: dict[bytes, type] = {}  # what verbs.abi told _learn_abi, by address
         if snapshot is not None:
             self._restore_block(snapshot.block)  # with a pending warp/roll (cheats.py)

@@ -52,6 +52,15 @@ class Labels:
     An env keeps one (``env.labels``); :func:`Labels.process` is the one of the whole
     process, which every env's names and ABIs also go into (``str(frame)`` renders with it).
 
+    Parameters
+    ----------
+    names : Mapping, optional
+        Addresses and their names, as given to :meth:`label`.
+    transactions : bool
+        Also learn the addresses that :meth:`verbs.abi.Function.transaction` built calls to
+        in this process, with its ABI type (``env.labels`` and the process's labels do: a
+        transaction meets no env).
+
     Examples
     --------
     .. code-block:: python
@@ -62,7 +71,8 @@ class Labels:
        labels.function(router_address, data[:4])   # the Function that data calls
     """
 
-    def __init__(self, names: Mapping | None = None) -> None:
+    def __init__(self, names: Mapping | None = None, *, transactions: bool = False) -> None:
+        self._transactions = bool(transactions)
         self._names: dict[bytes, str] = {}  # given with label()
         self._learned: dict[bytes, str] = {}  # the names of ABI types used with an address
         self._taken: dict[str, int] = {}  # learned names in use: how many have each
@@ -84,7 +94,8 @@ class Labels:
     def __getstate__(self) -> dict:
         self._sync()
         return {"names": self._names, "learned": self._learned, "taken": self._taken,
-                "abi_keys": self._abi_keys, "abis": self._abis}
+                "abi_keys": self._abi_keys, "abis": self._abis,
+                "transactions": self._transactions}
 
     def __setstate__(self, state: dict) -> None:
         self._names = state["names"]
@@ -92,6 +103,7 @@ class Labels:
         self._taken = state["taken"]
         self._abi_keys = state["abi_keys"]
         self._abis = state["abis"]
+        self._transactions = state["transactions"]
         self._reset_decoders()
 
     def __eq__(self, other: object) -> bool:
@@ -300,7 +312,7 @@ class Labels:
         """Learn the addresses :meth:`verbs.abi.Function.transaction` built calls to (a
         transaction meets no env, so its ABI type is kept process-wide)."""
         targets = _abi.TRANSACTION_TARGETS
-        if len(targets) == self._synced:
+        if not self._transactions or len(targets) == self._synced:
             return
         for address, abi_type in itertools.islice(list(targets.items()), self._synced, None):
             if abi_type is not None:
@@ -308,7 +320,7 @@ class Labels:
         self._synced = len(targets)
 
 
-_PROCESS = Labels()
+_PROCESS = Labels(transactions=True)
 
 
 def as_labels(labels: Labels | Mapping | None) -> Labels:
