@@ -78,6 +78,16 @@ def test_learned_names_count_up_and_a_label_wins():
     labels.label(B, "Bob")
     assert labels.name(B) == "Bob"
     assert labels.abi_types(A) == [Probe]
+    # a labelled ABI is tried before the learned ones: its names decode a shared selector
+    renamed = [dict(e, inputs=[dict(p, name=p["name"].upper()) for p in e["inputs"]])
+               for e in ABI_JSON]
+    Other = abi.get_abi("Other", renamed)
+    labels.learn(A, Other)
+    assert labels.abi_types(A) == [Probe, Other]
+    assert labels.function(A, Probe.labelsProbe.selector) is Probe.labelsProbe
+    labels.label(A, "Alice", Other)
+    assert labels.abi_types(A) == [Other, Probe]
+    assert labels.function(A, Probe.labelsProbe.selector).input_names == ["WHO", "AMOUNT"]
 
 
 def test_an_unknown_selector_decodes_nothing_but_process_abis_do():

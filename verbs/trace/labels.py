@@ -148,8 +148,8 @@ class Labels:
             raise TypeError(f"name must be a str, got {type(name).__name__}")
         if not name:
             raise ValueError("name must not be empty")
-        if abi is not None:
-            self._add_abi(address, abi, name)
+        if abi is not None:  # tried before the ABIs learned for the address
+            self._add_abi(address, abi, name, first=True)
         self._names[address] = name
 
     def learn(self, address: bytes, abi_type: type) -> None:
@@ -242,21 +242,31 @@ class Labels:
         return error if error is not None else _abi.KNOWN_ERRORS.get(selector)
 
     # ------------------------------------------------------------------ internals
-    def _add_abi(self, address: bytes, abi: typing.Any, name: str | None = None) -> str | None:
-        """Attach an ABI to an address; returns the ABI type's name (None for JSON)."""
+    def _add_abi(self, address: bytes, abi: typing.Any, name: str | None = None,
+                 first: bool = False) -> str | None:
+        """Attach an ABI to an address (``first``: before its others); returns the ABI
+        type's name (None for JSON)."""
         if isinstance(abi, type):
             key = self._keys_of.get(abi)
             if key is not None:
-                keys = self._abi_keys.setdefault(address, [])
-                if key not in keys:
-                    keys.append(key)
+                self._attach(address, key, first)
                 return self._abis[key][0]
         type_name, json = _abi_json(abi)
-        self._add_json(address, type_name or name, json, abi if type_name else None)
+        self._add_json(address, type_name or name, json, abi if type_name else None, first)
         return type_name
 
+    def _attach(self, address: bytes, key: str, first: bool) -> None:
+        keys = self._abi_keys.setdefault(address, [])
+        if first:
+            if keys[:1] != [key]:
+                if key in keys:
+                    keys.remove(key)
+                keys.insert(0, key)
+        elif key not in keys:
+            keys.append(key)
+
     def _add_json(self, address: bytes, type_name: str, json: list,
-                  abi_type: type | None) -> None:
+                  abi_type: type | None, first: bool = False) -> None:
         key = type_name
         n = 1
         while key in self._abis and self._abis[key][1] != json:
@@ -268,9 +278,7 @@ class Labels:
         if abi_type is not None:
             self._types.setdefault(key, abi_type)
             self._keys_of[abi_type] = key
-        keys = self._abi_keys.setdefault(address, [])
-        if key not in keys:
-            keys.append(key)
+        self._attach(address, key, first)
 
     def _type(self, key: str) -> type:
         abi_type = self._types.get(key)
