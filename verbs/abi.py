@@ -107,7 +107,19 @@ def _signature(name: str, params: typing.Sequence[codec.AbiType]) -> str:
     return f"{name}({','.join(p.type_str for p in params)})"
 
 
-class Constructor:
+class _Member:
+    """A function or constructor of an ABI type: ``_owner`` is the type (set by
+    :func:`get_abi`; None once pickled, as pickle cannot name a type made at run time)."""
+
+    _owner: type | None = None
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state.pop("_owner", None)
+        return state
+
+
+class Constructor(_Member):
     """ABI constructor.
 
     Encodes constructor arguments and deploys the contract.
@@ -180,9 +192,11 @@ class Constructor:
         encoded_args = self.encode([] if args is None else args)
         deployer = to_address(deployer, "deployer")
         with _decoding_errors(self._errors):
-            return env.deploy_contract(
+            address = env.deploy_contract(
                 deployer, self.name, hex_to_bytes(bytecode) + encoded_args
             )
+        _note(env, address, self._owner)
+        return address
 
 
 class _DecodingErrors:
@@ -212,7 +226,7 @@ def _decoding_errors(errors) -> _DecodingErrors:
     return _DecodingErrors(errors)
 
 
-class Function:
+class Function(_Member):
     """ABI function.
 
     Encodes calls to, and decodes results from, one contract function.
@@ -378,9 +392,12 @@ class Function:
             ``(sender, address, encoded_args, checked, gas_priority_fee, nonce,
             value)``.
         """
+        sender = to_address(sender, "sender")
+        address = to_address(address, "address")
+        TRANSACTION_TARGETS[address] = self._owner  # what envs name the address with
         return (
-            to_address(sender, "sender"),
-            to_address(address, "address"),
+            sender,
+            address,
             self._in.encode(args),
             checked,
             gas_priority_fee,
@@ -388,9 +405,14 @@ class Function:
             value,
         )
 
-    def _run(self, method: typing.Callable, sender, address, args, value):
+    def _run(self, env, method: typing.Callable, sender, address, args, value):
         sender = to_address(sender, "sender")
         address = to_address(address, "address")
+        try:  # the env learns the ABI type used with the address (its traces decode it)
+            if env._abi_types.get(address) is not self._owner:
+                env._learn_abi(address, self._owner)
+        except AttributeError:  # an env that learns nothing
+            pass
         encoded = self._in.encode(args)
         with _decoding_errors(self._errors):
             result, logs, gas = method(sender, address, encoded, value)
@@ -430,7 +452,7 @@ class Function:
         gas_used: int
             Gas used by this transaction.
         """
-        return self._run(env.call, sender, address, args, value)
+        return self._run(env, env.call, sender, address, args, value)
 
     def execute(
         self,
@@ -465,7 +487,7 @@ class Function:
         gas_used: int
             Gas used by this transaction.
         """
-        return self._run(env.execute, sender, address, args, value)
+        return self._run(env, env.execute, sender, address, args, value)
 
 
 class Event:
@@ -820,6 +842,44 @@ def decode_revert(data: bytes, abi: typing.Any = None) -> str | None:
 
 
 # ---------------------------------------------------------------------------
+# What traces decode with (verbs.trace.labels reads these tables)
+# ---------------------------------------------------------------------------
+
+#: The functions of every ABI type made in this process, by selector (the first made wins a
+#: clash): traces decode calls to addresses nobody named with them.
+KNOWN_FUNCTIONS: dict[bytes, Function] = {}
+#: The events of every ABI type made in this process, by (topic0, number of indexed inputs)
+#: (ERC20's and ERC721's ``Transfer`` share a topic0, not a topic count).
+KNOWN_EVENTS: dict[tuple[bytes, int], Event] = {}
+#: The custom errors of every ABI type made in this process, by selector.
+KNOWN_ERRORS: dict[bytes, Error] = {}
+#: The ABI type that :meth:`Function.transaction` last built a call to each address with, in
+#: this process (a transaction meets no env: envs name such addresses from here); None for a
+#: function of no ABI type.
+TRANSACTION_TARGETS: dict[bytes, type | None] = {}
+
+
+def _register(abi_type: type) -> None:
+    """Enter an ABI type's functions, events and errors in the process-wide tables."""
+    for member in vars(abi_type).values():
+        if isinstance(member, Function):
+            KNOWN_FUNCTIONS.setdefault(member.selector, member)
+        elif isinstance(member, Event) and not member.anonymous:
+            KNOWN_EVENTS.setdefault((member.topic, sum(member.indexed)), member)
+    for error in abi_type.__abi_errors__.values():
+        KNOWN_ERRORS.setdefault(error.selector, error)
+
+
+def _note(env: typing.Any, address: bytes, abi_type: type | None) -> None:
+    """Tell ``env`` that ``abi_type`` was used with ``address``, so that its traces name the
+    address and decode its calls (an env that keeps an ``_abi_types`` dict and a
+    ``_learn_abi`` method; others are left alone).  Once the env knows: one dict lookup."""
+    known = getattr(env, "_abi_types", None)
+    if known is not None and known.get(address) is not abi_type:
+        env._learn_abi(address, abi_type)
+
+
+# ---------------------------------------------------------------------------
 # ABI types
 # ---------------------------------------------------------------------------
 
@@ -901,7 +961,13 @@ def get_abi(name: str, abi: list[dict]) -> type:
     for member in methods.values():
         if isinstance(member, (Function, Constructor)):
             member._errors = errors
-    return type(name, (), methods)
+    methods["__abi_json__"] = entries
+    abi_type = type(name, (), methods)
+    for member in methods.values():
+        if isinstance(member, (Function, Constructor)):
+            member._owner = abi_type
+    _register(abi_type)
+    return abi_type
 
 
 def abi_from_str(name: str, json_str: str) -> type:

@@ -54,7 +54,12 @@ ExecutionResult = tuple[bytes | None, list[Log], int]
 
 @typing.runtime_checkable
 class Env(typing.Protocol):
-    """What :mod:`verbs.abi` needs of a simulation environment."""
+    """What :mod:`verbs.abi` needs of a simulation environment.
+
+    An env may also keep ``_abi_types`` (a dict of addresses to the ABI types used with them)
+    and ``_learn_abi(address, abi_type)``: :mod:`verbs.abi` then tells it which ABI type a
+    call or deployment used (:class:`verbs.envs.BaseEnv` does, for its traces).
+    """
 
     def call(
         self, sender: bytes, contract_address: bytes, encoded_args: bytes, value: int

@@ -21,6 +21,7 @@ from verbs.envs.tracing import TracingMixin
 from verbs.errors import RevertError
 from verbs.primitives import to_address
 from verbs.trace import Recorder
+from verbs.trace.labels import Labels
 from verbs.trace.render import describe_path
 from verbs.types import Transaction
 
@@ -169,6 +170,9 @@ class BaseEnv(CheatsMixin, TracingMixin):
         self._evm.failure_tracer = self._failure_recorder
         self._block_recorder: Recorder | None = None  # record_traces (tracing.py)
         self._last_traces: list = []
+        # label() and the ABI types used with the env (tracing.py)
+        self._labels = Labels(transactions=True)
+        self._abi_types: dict[bytes, type] = {}  # what verbs.abi told _learn_abi, by address
         if snapshot is not None:
             self._restore_block(snapshot.block)  # with a pending warp/roll (cheats.py)
             self._step = snapshot.step
@@ -295,7 +299,7 @@ class BaseEnv(CheatsMixin, TracingMixin):
         if trace is not None:
             path = trace.failing_path()
             if path:
-                message += "\n  " + describe_path(path, self._labels_for_render())
+                message += "\n  " + describe_path(path, self._labels)
         return RevertError(message, data=data, reason=reason, halt=result.halt, trace=path)
 
     def deploy_contract(self, deployer, contract_name: str, bytecode: bytes) -> bytes:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from verbs.primitives import to_address
 from verbs.trace import CallFrame, Recorder
+from verbs.trace.labels import Labels
 
 
 class TracingMixin:
@@ -81,9 +82,44 @@ class TracingMixin:
         :meth:`record_traces` was off during that block."""
         return list(self._last_traces)
 
-    def _labels_for_render(self) -> dict:
-        """What :func:`verbs.trace.render.describe_path` names addresses with."""
-        return {}
+    # ------------------------------------------------------------------ labels
+    def label(self, address, name: str, abi=None) -> None:
+        """Name a contract in this env's traces and revert paths, and give its ABI.
+
+        Parameters
+        ----------
+        address : bytes or str
+            The contract's address.
+        name : str
+            What traces call it (``Router`` in ``Router.swapExactTokensForTokens(...)``).
+        abi : type or list, optional
+            Its ABI, to decode calls, return values, events and custom errors: an ABI type
+            (:func:`verbs.abi.get_abi`, ``abi_from_str``, ``load_abi``) or ABI JSON.
+
+        Notes
+        -----
+        ABI types used with the env (``Function.call``/``execute``, ``Constructor.deploy``)
+        and ABI types :meth:`verbs.abi.Function.transaction` built calls with name their
+        addresses already (by the type's name); a label takes precedence.  The name and ABI
+        also go into the labels of the process (``str(frame)`` renders with those).
+        """
+        self._labels.label(address, name, abi)
+        Labels.process().label(address, name, abi)
+
+    @property
+    def labels(self) -> Labels:
+        """This env's :class:`verbs.trace.labels.Labels` (picklable: batch workers return
+        them with their traces); ``frame.render(env.labels)`` renders with them only."""
+        return self._labels
+
+    def _learn_abi(self, address: bytes, abi_type: type) -> None:
+        """An ABI type was used with ``address`` (:mod:`verbs.abi` calls this once per
+        address and type, see ``verbs.abi._note``)."""
+        self._abi_types[address] = abi_type
+        if abi_type is None:  # a Function made on its own, or unpickled: nothing to learn
+            return
+        self._labels.learn(address, abi_type)
+        Labels.process().learn(address, abi_type)
 
     def _trace_block_begin(self):
         """The recorder of a block being processed (or None), set on the EVM for the block

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from verbs.trace import render as _render
+
 #: The frame kinds, named as geth's callTracer names them.
 FRAME_TYPES = ("CALL", "STATICCALL", "DELEGATECALL", "CALLCODE", "CREATE", "CREATE2",
                "SELFDESTRUCT")
@@ -142,6 +144,16 @@ class CallFrame:
             frame = frame.calls[-1]
             path.append(frame)
         return path
+
+    # ------------------------------------------------------------------ reading
+    def render(self, labels=None) -> str:
+        """The call tree as ``cast run`` prints it: one line per frame, event and return,
+        decoded with ``labels`` (``env.labels``; None: the labels of the process, which
+        every env's go into).  See :func:`verbs.trace.render.render`."""
+        return _render.render(self, labels)
+
+    def __str__(self) -> str:
+        return self.render()
 
     # ------------------------------------------------------------------ geth callTracer
     def to_call_tracer(self) -> dict:
