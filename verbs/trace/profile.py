@@ -110,7 +110,9 @@ class GasProfile:
             if type(frame) is tuple:  # the marker left below a frame's children: it returns
                 open_calls[frame] -= 1
                 continue
-            memo = (frame.type, frame.to, frame.input[:4])
+            # what frame_parts names a frame by (a call without data is named by whether
+            # it sends value: receive or fallback)
+            memo = (frame.type, frame.to, frame.input[:4], frame.value > 0)
             key = names.get(memo)
             if key is None:
                 key = names[memo] = frame_parts(frame, labels)
