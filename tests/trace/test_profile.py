@@ -82,6 +82,32 @@ def test_recursion_counts_inclusive_gas_once():
     assert p.row(*key(A, F))["gas_inclusive"] == 9_700
 
 
+def test_recursion_in_the_evm_counts_inclusive_gas_once():
+    # a contract that calls itself with n - 1 until n is 0 (every level: selector 0x00000000)
+    code = bytes.fromhex(
+        "5f35"          # n = calldataload(0)
+        "80156018" "57"  # if n == 0: jump to the end
+        "600190035f52"  # mstore(0, n - 1)
+        "5f5f60205f5f305af1"  # call(gas, address, 0, 0, 32, 0, 0)
+        "5000"          # pop, stop
+        "5b00")         # end: jumpdest, stop
+    env = envs.EmptyEnvRandom(1)
+    me, sender = bytes.fromhex("c0" * 20), bytes.fromhex("5e" * 20)
+    env.set_code(me, code)
+    env.set_balance(sender, 10**18)
+    tx = env.trace_call(sender, me, (3).to_bytes(32, "big"))
+    frames = list(tx.walk())
+    assert [f.depth for f in frames] == [0, 1, 2, 3] and tx.success
+    p = profile(tx, {me: "Self"})
+    [key] = {frame_parts(f, {me: "Self"}) for f in frames}
+    row = p.row(*key)
+    assert row["calls"] == 4
+    assert row["gas_inclusive"] == tx.gas_used == p.total_gas  # not the sum over the levels
+    assert row["gas_inclusive_mean"] == sum(f.gas_used for f in frames) / 4
+    assert row["gas_exclusive"] == tx.gas_used
+    assert row["share_inclusive"] == row["share_exclusive"] == 1.0
+
+
 def test_refund_larger_than_the_roots_own_gas_makes_its_exclusive_negative():
     # a proxy whose callee cleared storage: the transaction's gas used (after the refund) is
     # less than what the callee's frame used; the root carries the refund
