@@ -10,8 +10,8 @@ every transfer committed, from one sender to one of 100 receivers (all already h
   traced, and each block's traces folded into a :class:`verbs.trace.profile.GasProfile`
   (what ``Sim.run(profile=...)`` pays).
 
-Prints microseconds per transaction (median of the repeats) and the ratio to the untraced
-variant.  Nothing here asserts a time.
+Prints microseconds per transaction, wall and CPU (median of the repeats), and the ratio to
+the untraced variant.  Nothing here asserts a time.
 
 usage: python benchmarks/bench_trace.py [--n 2000] [--repeats 5]
 """
@@ -44,18 +44,21 @@ def fresh_env():
     return env, token, datas
 
 
-def timed(variants: dict, n: int, repeats: int) -> dict[str, float]:
-    """Median microseconds per transaction of each variant, on a fresh env per timing; the
-    variants take turns within each repeat, so that a change of load hits them alike."""
-    times: dict[str, list[float]] = {name: [] for name in variants}
+def timed(variants: dict, n: int, repeats: int) -> dict[str, tuple[float, float]]:
+    """Median (wall, CPU) microseconds per transaction of each variant, on a fresh env per
+    timing; the variants take turns within each repeat, so that a change of load hits them
+    alike.  The CPU time of this process is the steadier figure on a loaded machine."""
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in variants}
     for _ in range(repeats):
         for name, make in variants.items():
             env, token, datas = fresh_env()
             go = make(env, token, datas)
-            start = time.perf_counter()
+            wall, cpu = time.perf_counter(), time.process_time()
             go(n)
-            times[name].append((time.perf_counter() - start) / n * 1e6)
-    return {name: statistics.median(t) for name, t in times.items()}
+            times[name].append(((time.perf_counter() - wall) / n * 1e6,
+                                (time.process_time() - cpu) / n * 1e6))
+    return {name: (statistics.median(w for w, _ in t), statistics.median(c for _, c in t))
+            for name, t in times.items()}
 
 
 def execute(env, token, datas):
@@ -107,11 +110,16 @@ def main() -> None:
         "block traced": blocks(True),
         "block profiled": blocks(True, profile=True),
     }, n, args.repeats)
-    print(f"{'variant':16} {'us/tx':>8}  ratio")
+    print(f"{'variant':16} {'wall us/tx':>10} {'ratio':>6} {'cpu us/tx':>10} {'ratio':>6}  to")
     for name, base in (("execute", None), ("trace_call", "execute"), ("block", None),
                        ("block traced", "block"), ("block profiled", "block")):
-        ratio = f"{us[name] / us[base]:5.2f}x {base}" if base else ""
-        print(f"{name:16} {us[name]:8.2f}  {ratio}")
+        (wall, cpu), ratios = us[name], ""
+        if base:
+            ratios = f"{wall / us[base][0]:5.2f}x"
+        line = f"{name:16} {wall:10.2f} {ratios:>6} {cpu:10.2f}"
+        if base:
+            line += f" {cpu / us[base][1]:5.2f}x  {base}"
+        print(line)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

@@ -120,7 +120,8 @@ class GasProfile:
             if row is None:
                 row = rows[key] = [0] * 7
             used = frame.gas_used
-            exclusive = used - sum(c.gas_used for c in frame.calls)
+            calls = frame.calls
+            exclusive = used - sum(c.gas_used for c in calls) if calls else used
             row[_CALLS] += 1
             if frame.error is not None:
                 row[_FAILED] += 1
@@ -133,10 +134,10 @@ class GasProfile:
             depth = open_calls.get(key, 0)
             if depth == 0:  # outermost call of this function: its gas is not counted yet
                 row[_INCL] += used
-            if frame.calls:
+            if calls:
                 open_calls[key] = depth + 1
                 stack.append(key)
-                stack.extend(reversed(frame.calls))
+                stack.extend(reversed(calls))
         self.transactions += 1
         self.total_gas += root.gas_used
 
