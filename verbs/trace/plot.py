@@ -71,7 +71,7 @@ def plot_profile(profile: GasProfile, top: int = 15, by: str = "gas_exclusive",
     return ax
 
 
-def plot_trace(frame: CallFrame, labels: dict | None = None, ax: Axes | None = None,
+def plot_trace(frame: CallFrame, labels=None, ax: Axes | None = None,
                min_label_share: float = 0.04) -> Axes:
     """One transaction's trace as an icicle: a bar per frame, as wide as its ``gas_used``,
     under its caller, depth growing downwards.
@@ -84,8 +84,9 @@ def plot_trace(frame: CallFrame, labels: dict | None = None, ax: Axes | None = N
     ----------
     frame : CallFrame
         The root frame to draw.
-    labels : dict, optional
-        Contract names for :func:`verbs.trace.render.frame_parts`.
+    labels : optional
+        What :func:`verbs.trace.render.frame_parts` names frames with (the env's labels; a
+        dict of addresses to names).
     ax : matplotlib.axes.Axes, optional
         Where to draw (a new figure otherwise).
     min_label_share : float

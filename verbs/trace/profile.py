@@ -69,7 +69,7 @@ class GasProfile:
 
     # ------------------------------------------------------------------ building
     def add(self, traces: CallFrame | Iterable[CallFrame | None],
-            labels: dict | None = None) -> GasProfile:
+            labels=None) -> GasProfile:
         """Fold the traces of transactions into this profile (in place) and return it.
 
         Parameters
@@ -78,9 +78,10 @@ class GasProfile:
             Root frames (one per transaction), such as :meth:`env.get_last_traces()
             <verbs.envs.tracing.TracingMixin.get_last_traces>`; None entries (invalid
             transactions, which ran no code) are skipped.
-        labels : dict, optional
-            What :func:`verbs.trace.render.frame_parts` names contracts with (an env's
-            ``_labels_for_render()``).  Rows are keyed by the names they had when folded.
+        labels : optional
+            What :func:`verbs.trace.render.frame_parts` names contracts and functions with
+            (the env's labels; a dict of addresses to names).  Rows are keyed by the names
+            frames had when folded: a batch worker's profile carries its names with it.
 
         Returns
         -------
@@ -283,15 +284,16 @@ class GasProfile:
 
 
 def profile(traces: CallFrame | Iterable[CallFrame | None],
-            labels: dict | None = None) -> GasProfile:
+            labels=None) -> GasProfile:
     """The gas profile of one transaction's trace or of many.
 
     Parameters
     ----------
     traces : CallFrame or iterable of CallFrame or None
         Root frames (None entries, invalid transactions, are skipped).
-    labels : dict, optional
-        Contract names for :func:`verbs.trace.render.frame_parts`.
+    labels : optional
+        What :func:`verbs.trace.render.frame_parts` names frames with (see
+        :meth:`GasProfile.add`).
 
     Returns
     -------
