@@ -6,6 +6,7 @@ it, so matplotlib stays optional.
 """
 from __future__ import annotations
 
+import typing
 import zlib
 
 import matplotlib.pyplot as plt
@@ -71,7 +72,7 @@ def plot_profile(profile: GasProfile, top: int = 15, by: str = "gas_exclusive",
     return ax
 
 
-def plot_trace(frame: CallFrame, labels=None, ax: Axes | None = None,
+def plot_trace(frame: CallFrame, labels: typing.Any = None, ax: Axes | None = None,
                min_label_share: float = 0.04) -> Axes:
     """One transaction's trace as an icicle: a bar per frame, as wide as its ``gas_used``,
     under its caller, depth growing downwards.

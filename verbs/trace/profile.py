@@ -30,6 +30,7 @@ Each frame of a trace is one *call* of its (contract, function), named by
 """
 from __future__ import annotations
 
+import typing
 from collections.abc import Iterable
 
 from verbs.trace.frame import CallFrame
@@ -69,7 +70,7 @@ class GasProfile:
 
     # ------------------------------------------------------------------ building
     def add(self, traces: CallFrame | Iterable[CallFrame | None],
-            labels=None) -> GasProfile:
+            labels: typing.Any = None) -> GasProfile:
         """Fold the traces of transactions into this profile (in place) and return it.
 
         Parameters
@@ -284,7 +285,7 @@ class GasProfile:
 
 
 def profile(traces: CallFrame | Iterable[CallFrame | None],
-            labels=None) -> GasProfile:
+            labels: typing.Any = None) -> GasProfile:
     """The gas profile of one transaction's trace or of many.
 
     Parameters
