@@ -14,7 +14,7 @@ import pytest
 
 from verbs import envs
 from verbs.sim import BaseAgent, Sim
-from verbs.sim.batch_runner import SampleError, batch_run
+from verbs.sim.batch_runner import CheckpointMismatchError, SampleError, batch_run
 from verbs.sim.runner import collect_gas_profile
 from verbs.trace import CallFrame
 from verbs.trace.profile import COLUMNS, GasProfile, profile
@@ -360,9 +360,26 @@ def test_batch_run_profile_on_dask(traded):
     assert [g["profile"] for g in results] == [expected, expected]
 
 
-def test_batch_run_profile_and_checkpoint_are_exclusive(traded, tmp_path):
-    with pytest.raises(ValueError, match="checkpoint"):
-        batch(traded, n_jobs=1, profile=True, checkpoint=tmp_path / "c")
+def test_batch_run_profile_with_a_checkpoint(traded, tmp_path):
+    path = tmp_path / "batch.ckpt"
+    first = batch(traded, n_jobs=1, profile=True, checkpoint=path)
+    expected = expected_profile(traded)
+    assert [g["profile"] for g in first] == [expected, expected]
+    # a rerun finds every sample in the file: profiles come back from the records
+    again = batch(traded, n_jobs=1, profile=True, checkpoint=path)
+    assert again == first
+    # a torn last record: that sample runs again, the others' profiles come from the file
+    path.write_bytes(path.read_bytes()[:-1])
+    with pytest.warns(RuntimeWarning, match="torn|dropped|incomplete|record"):
+        resumed = batch(traded, n_jobs=1, profile=True, checkpoint=path)
+    assert resumed == first
+    # the records hold profiles: the file does not match a batch without them, nor the reverse
+    with pytest.raises(CheckpointMismatchError, match="profile"):
+        batch(traded, n_jobs=1, checkpoint=path)
+    plain = tmp_path / "plain.ckpt"
+    batch(traded, n_jobs=1, checkpoint=plain)
+    with pytest.raises(CheckpointMismatchError, match="profile"):
+        batch(traded, n_jobs=1, profile=True, checkpoint=plain)
 
 
 # ---------------------------------------------------------------------- plots

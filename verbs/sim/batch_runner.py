@@ -385,8 +385,10 @@ def batch_run(
         counted), the worker returns that small table with the result, and this process
         merges the samples' tables: each parameter set's dict gets a ``"profile"`` entry (the
         merge over its samples that did not fail), and ``GasProfile.combine(g["profile"] for g
-        in results)`` is the whole batch's.  Tracing makes transactions slower.  Not available
-        with ``checkpoint`` (a record holds a result, not its profile).
+        in results)`` is the whole batch's.  Tracing makes transactions slower.  With
+        ``checkpoint``, each record keeps its sample's profile, so a resumed batch's profiles
+        equal an uninterrupted run's (and a checkpoint written without ``profile`` does not
+        match a batch with it, nor the reverse).
     **sim_kwargs
         Passed to every ``sim_func`` call.
 
@@ -413,9 +415,6 @@ def batch_run(
         raise ValueError("Either a snapshot or a cache should be provided, not both")
     if not callable(sim_func):
         raise TypeError("sim_func must be callable")
-    if profile and checkpoint is not None:
-        raise ValueError("batch_run(profile=True) cannot be combined with checkpoint: the "
-                         "checkpoint records results, not their gas profiles")
     if seeds is None:
         if not isinstance(n_samples, int) or n_samples < 0:
             raise ValueError(f"n_samples must be a non-negative int, got {n_samples!r}")
@@ -438,9 +437,15 @@ def batch_run(
     if checkpoint is not None:
         description = describe_batch(sim_func, n_steps, parameters_samples, seeds, snapshot,
                                      cache, gas_priority, env_options, sim_kwargs)
+        if profile:
+            description["profile"] = True
         store = Checkpoint.open(checkpoint, description)
     finished = store.finished if store is not None else {}
+    profiles = [GasProfile() for _ in parameters_samples] if profile else None
     for (i, k), result in sorted(finished.items()):
+        if profiles is not None and type(result) is _Profiled:
+            profiles[i].update(result.profile)
+            result = result.result
         results[i * n + k] = result
         if isinstance(result, SampleError):
             failures.append(result)
@@ -449,7 +454,6 @@ def batch_run(
         snapshot = shareable(snapshot)
     job = _Job(sim_func, n_steps, snapshot, cache, gas_priority, sim_kwargs, env_options,
                bool(profile))
-    profiles = [GasProfile() for _ in parameters_samples] if profile else None
     tasks = [
         (i * n + k, params, seed)
         for i, params in enumerate(parameters_samples)
@@ -461,10 +465,8 @@ def batch_run(
     def on_result(index, result, outcome=True):
         # ``outcome``: the sample itself gave this (a dead worker's stand-in is no outcome,
         # and the checkpoint leaves it to a rerun)
-        if profiles is not None and type(result) is _Profiled:
-            profiles[index // n].update(result.profile)
-            result = result.result
         if store is not None and outcome:
+            # with profile=True the record keeps the sample's profile with its result
             i, k = divmod(index, n)
             try:
                 record = record_bytes(i, k, seeds[k], result)
@@ -475,6 +477,9 @@ def batch_run(
                     traceback.format_exc(), parameters_samples[i], seeds[k])
                 record = record_bytes(i, k, seeds[k], result)
             store.append_record(record)
+        if profiles is not None and type(result) is _Profiled:
+            profiles[index // n].update(result.profile)
+            result = result.result
         results[index] = result
         if isinstance(result, SampleError):
             failures.append(result)
