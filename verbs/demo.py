@@ -6,7 +6,9 @@ reads its balance (``balanceOf`` call) and, holding tokens, sends ``min(balance,
 random agent.  Unlike the original example (numpy's global generator), every draw comes from
 the Sim's seeded generator, so the batch is reproducible.
 
-Run it with ``python -m verbs demo``.
+Run it with ``python -m verbs demo``; ``--profile`` also profiles the gas of every
+transaction of the batch (call traces folded into a :class:`verbs.trace.profile.GasProfile`
+per sample, merged here), prints where the gas went and plots the top functions.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ import numpy as np
 import verbs
 from verbs.sim import BaseAgent, Sim
 from verbs.sim.batch_runner import SampleError, batch_run
+from verbs.trace.profile import GasProfile
 
 N_AGENTS = 50
 FIRST_AGENT = 100
@@ -91,6 +94,33 @@ def holders_per_step(sample) -> np.ndarray:
     return (np.asarray(sample, dtype=object) > 0).sum(axis=1).astype(int)
 
 
+def print_profile(profile: GasProfile, plot_path: str, top: int = 10) -> None:
+    """Print the top rows of the batch's gas profile and plot them to ``plot_path``."""
+    import pandas as pd
+
+    frame = profile.to_frame().head(top)
+    shown = frame[["calls", "failed", "gas_inclusive", "gas_exclusive", "gas_exclusive_mean",
+                   "share_exclusive"]]
+    print(f"gas profile: {profile.transactions:,} transactions, {profile.total_gas:,} gas "
+          f"(top {len(frame)} of {len(profile)} functions by exclusive gas)")
+    with pd.option_context("display.width", 160, "display.max_colwidth", 46):
+        print(shown.to_string(formatters={"share_exclusive": "{:.1%}".format,
+                                          "gas_exclusive_mean": "{:,.0f}".format}))
+    if not plot_path:
+        return
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from verbs.trace.plot import plot_profile
+    except ImportError:
+        print("matplotlib is not installed (pip install 'verbs[plot]'): no profile plot written")
+        return
+    ax = plot_profile(profile, top=top)
+    ax.figure.savefig(plot_path, dpi=100)
+    print(f"gas profile plot written to {plot_path}")
+
+
 def main(argv: typing.Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m verbs demo", description=__doc__.split("\n\n")[0]
@@ -100,6 +130,14 @@ def main(argv: typing.Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=-1, help="worker processes (-1: every core)")
     parser.add_argument(
         "--plot", default="verbs-demo.png", help="where to write the plot ('' for none)"
+    )
+    parser.add_argument(
+        "--profile", action="store_true",
+        help="profile the gas of every transaction (call traces; slower) and print the table",
+    )
+    parser.add_argument(
+        "--profile-plot", default="verbs-demo-profile.png",
+        help="with --profile, where to write the gas plot ('' for none)",
     )
     args = parser.parse_args(argv)
 
@@ -118,6 +156,7 @@ def main(argv: typing.Sequence[str] | None = None) -> int:
         erc20_address=token,
         erc20_abi=abi,
         admin_address=admin,
+        **({"profile": True} if args.profile else {}),
     )
     elapsed = time.perf_counter() - start
     n = sum(len(g["samples"]) for g in results)
@@ -137,6 +176,8 @@ def main(argv: typing.Sequence[str] | None = None) -> int:
             f"max {final.max() if len(final) else '-'}), "
             f"supply conserved: {conserved}, failed samples: {failed}"
         )
+    if args.profile:
+        print_profile(GasProfile.combine(g["profile"] for g in results), args.profile_plot)
     if args.plot:
         try:
             import matplotlib

@@ -45,7 +45,8 @@ from verbs.sim.checkpoint import (
     describe_batch,
     record_bytes,
 )
-from verbs.sim.runner import suppress_progress
+from verbs.sim.runner import collect_gas_profile, suppress_progress
+from verbs.trace.profile import GasProfile
 
 __all__ = [
     "BatchError",
@@ -101,7 +102,8 @@ class SampleError:
 class _Job:
     """What every sample needs: the simulation function and how to build its env."""
 
-    def __init__(self, sim_func, n_steps, snapshot, cache, gas_priority, sim_kwargs, env_options):
+    def __init__(self, sim_func, n_steps, snapshot, cache, gas_priority, sim_kwargs, env_options,
+                 profile=False):
         self.sim_func = sim_func
         self.n_steps = n_steps
         self.snapshot = snapshot
@@ -109,13 +111,21 @@ class _Job:
         self.gas_priority = gas_priority
         self.sim_kwargs = sim_kwargs
         self.env_options = env_options
+        self.profile = profile
 
     def run(self, params: dict, seed: int):
         env_type = EmptyEnvGasPriority if self.gas_priority else EmptyEnvRandom
         env = env_type(seed, snapshot=self.snapshot, cache=self.cache, **self.env_options)
+        if self.profile:
+            return self._run_profiled(env, params, seed)
         # Every executor runs a sample through here: the batch's bar is the only bar.
         with suppress_progress():
             return self.sim_func(env, seed, self.n_steps, **params, **self.sim_kwargs)
+
+    def _run_profiled(self, env, params: dict, seed: int) -> _Profiled:
+        with suppress_progress(), collect_gas_profile(GasProfile()) as profile:
+            result = self.sim_func(env, seed, self.n_steps, **params, **self.sim_kwargs)
+        return _Profiled(result, profile)
 
     def run_safely(self, params: dict, seed: int):
         try:
@@ -128,6 +138,20 @@ class _Job:
                 params,
                 seed,
             )
+
+
+class _Profiled:
+    """A sample's result and its gas profile, as a worker returns them with ``profile=True``
+    (the parent takes the profile off before the result is stored)."""
+
+    __slots__ = ("result", "profile")
+
+    def __init__(self, result, profile: GasProfile):
+        self.result = result
+        self.profile = profile
+
+    def __reduce__(self):
+        return (_Profiled, (self.result, self.profile))
 
 
 def _resolve_n_jobs(n_jobs: int) -> int:
@@ -301,6 +325,7 @@ def batch_run(
     raise_errors: bool = False,
     env_options: dict | None = None,
     checkpoint: str | os.PathLike | None = None,
+    profile: bool = False,
     **sim_kwargs,
 ) -> list[dict[str, typing.Any]]:
     """Run Monte-Carlo samples of a simulation over parameter sets, in parallel.
@@ -353,6 +378,17 @@ def batch_run(
         dead worker is not recorded: the rerun tries it again.  Each sample costs one ``fsync``
         (milliseconds on a disk: negligible
         beside samples that take seconds).  Records are pickles: load only files you wrote.
+    profile : bool
+        Profile the gas of every sample: each :meth:`verbs.sim.Sim.run` inside a sample records
+        a call trace per transaction and folds it into the sample's
+        :class:`~verbs.trace.profile.GasProfile` (blocks processed outside ``Sim.run`` are not
+        counted), the worker returns that small table with the result, and this process
+        merges the samples' tables: each parameter set's dict gets a ``"profile"`` entry (the
+        merge over its samples that did not fail), and ``GasProfile.combine(g["profile"] for g
+        in results)`` is the whole batch's.  Tracing makes transactions slower.  With
+        ``checkpoint``, each record keeps its sample's profile, so a resumed batch's profiles
+        equal an uninterrupted run's (and a checkpoint written without ``profile`` does not
+        match a batch with it, nor the reverse).
     **sim_kwargs
         Passed to every ``sim_func`` call.
 
@@ -360,7 +396,8 @@ def batch_run(
     -------
     list of dict
         ``[{"params": params, "samples": [result, ...]}, ...]`` in the order of
-        ``parameters_samples``; samples in seed order.
+        ``parameters_samples``; samples in seed order.  With ``profile=True`` each dict also
+        has ``"profile"``.
 
     Raises
     ------
@@ -400,16 +437,23 @@ def batch_run(
     if checkpoint is not None:
         description = describe_batch(sim_func, n_steps, parameters_samples, seeds, snapshot,
                                      cache, gas_priority, env_options, sim_kwargs)
+        if profile:
+            description["profile"] = True
         store = Checkpoint.open(checkpoint, description)
     finished = store.finished if store is not None else {}
+    profiles = [GasProfile() for _ in parameters_samples] if profile else None
     for (i, k), result in sorted(finished.items()):
+        if profiles is not None and type(result) is _Profiled:
+            profiles[i].update(result.profile)
+            result = result.result
         results[i * n + k] = result
         if isinstance(result, SampleError):
             failures.append(result)
     if snapshot is not None:
         # an original 5-tuple is read once here, not once per sample
         snapshot = shareable(snapshot)
-    job = _Job(sim_func, n_steps, snapshot, cache, gas_priority, sim_kwargs, env_options)
+    job = _Job(sim_func, n_steps, snapshot, cache, gas_priority, sim_kwargs, env_options,
+               bool(profile))
     tasks = [
         (i * n + k, params, seed)
         for i, params in enumerate(parameters_samples)
@@ -422,6 +466,7 @@ def batch_run(
         # ``outcome``: the sample itself gave this (a dead worker's stand-in is no outcome,
         # and the checkpoint leaves it to a rerun)
         if store is not None and outcome:
+            # with profile=True the record keeps the sample's profile with its result
             i, k = divmod(index, n)
             try:
                 record = record_bytes(i, k, seeds[k], result)
@@ -432,6 +477,9 @@ def batch_run(
                     traceback.format_exc(), parameters_samples[i], seeds[k])
                 record = record_bytes(i, k, seeds[k], result)
             store.append_record(record)
+        if profiles is not None and type(result) is _Profiled:
+            profiles[index // n].update(result.profile)
+            result = result.result
         results[index] = result
         if isinstance(result, SampleError):
             failures.append(result)
@@ -466,10 +514,14 @@ def batch_run(
             RuntimeWarning,
             stacklevel=2,
         )
-    return [
+    groups = [
         {"params": params, "samples": results[i * n:(i + 1) * n]}
         for i, params in enumerate(parameters_samples)
     ]
+    if profiles is not None:
+        for group, group_profile in zip(groups, profiles):
+            group["profile"] = group_profile
+    return groups
 
 
 def to_dataframe(results: list[dict[str, typing.Any]]):

@@ -45,6 +45,9 @@ __all__ = [
 
 MAGIC = b"VERBSCK\x01"
 FORMAT = 1
+#: Keys only some batches' descriptions have (``profile``: a ``batch_run(profile=True)``
+#: batch, whose records hold gas profiles); a header without them still describes a batch.
+_OPTIONAL_KEYS = frozenset({"profile"})
 _HEADER = struct.Struct("<8sII")  # magic, description length, CRC-32 of both
 _RECORD = struct.Struct("<QI")  # payload length, CRC-32 of the length field
 _DIGEST_SIZE = 16
@@ -270,6 +273,11 @@ def _differences(stored: dict, expected: dict) -> list[str]:
     if stored["gas_priority"] != expected["gas_priority"]:
         out.append(f"gas_priority: {stored['gas_priority']} in the checkpoint, "
                    f"{expected['gas_priority']} in this batch")
+    # only a batch_run(profile=True) description has the key: older files lack it
+    if stored.get("profile", False) != expected.get("profile", False):
+        out.append(f"profile: {stored.get('profile', False)} in the checkpoint (its records "
+                   f"{'hold' if stored.get('profile') else 'lack'} gas profiles), "
+                   f"{expected.get('profile', False)} in this batch")
     for key, label in (("env_options", "env_options"), ("sim_kwargs", "keyword argument")):
         a, b = stored[key], expected[key]
         for name in sorted(set(a) | set(b), key=repr):
@@ -498,7 +506,8 @@ def _load(fd: int, path: str, description: dict) -> dict:
     except Exception as exc:
         raise CheckpointCorruptError(path, 0, f"the header cannot be read: {exc}") from exc
     if not isinstance(stored, dict) or (
-            stored.get("format") == FORMAT and not set(description) <= set(stored)):
+            stored.get("format") == FORMAT
+            and not set(description) - _OPTIONAL_KEYS <= set(stored)):
         raise CheckpointCorruptError(path, 0, "the header does not describe a batch")
     differences = _differences(stored, description)
     if differences:

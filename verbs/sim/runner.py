@@ -14,7 +14,9 @@ from verbs.envs import (
     ForkEnvGasPriority,
     ForkEnvRandom,
 )
+from verbs.errors import RevertError
 from verbs.sim.agent import BaseAgent
+from verbs.trace.profile import GasProfile
 from verbs.types import Cache, Env
 
 # Set while a batch sample runs: the batch draws one bar over samples, and a bar per sample
@@ -35,6 +37,29 @@ def suppress_progress() -> typing.Iterator[None]:
         yield
     finally:
         _PROGRESS_SUPPRESSED.reset(token)
+
+
+# Set while a batch sample runs with ``batch_run(profile=True)``: every :meth:`Sim.run` in it
+# folds its blocks' traces into this profile (a context variable, as above).
+_GAS_PROFILE: contextvars.ContextVar[GasProfile | None] = contextvars.ContextVar(
+    "verbs_sim_gas_profile", default=None)
+
+
+@contextlib.contextmanager
+def collect_gas_profile(profile: GasProfile) -> typing.Iterator[GasProfile]:
+    """Within this block, every :meth:`Sim.run` not given ``profile=`` folds the call traces
+    of the blocks it processes into ``profile``.
+
+    :func:`verbs.sim.batch_runner.batch_run` runs every sample inside it when asked for a
+    profile.
+    """
+    if not isinstance(profile, GasProfile):
+        raise TypeError(f"profile must be a GasProfile, got {type(profile).__name__}")
+    token = _GAS_PROFILE.set(profile)
+    try:
+        yield profile
+    finally:
+        _GAS_PROFILE.reset(token)
 
 
 class Sim:
@@ -85,7 +110,8 @@ class Sim:
         block_number = block_number or None
         return cls(seed, env_type(node_url, seed, block_number, **env_options), agents)
 
-    def run(self, n_steps: int, show_progress: bool = True) -> list[list[typing.Any]]:
+    def run(self, n_steps: int, show_progress: bool = True, *,
+            profile: GasProfile | None = None) -> list[list[typing.Any]]:
         """Run ``n_steps`` steps and return the agents' records.
 
         Each step: every agent's ``update`` returns transactions, which are queued; the env
@@ -99,12 +125,23 @@ class Sim:
             A tqdm progress bar over steps on stderr.  Inside a
             :func:`~verbs.sim.batch_runner.batch_run` sample there is none: the batch's bar
             counts samples.
+        profile : verbs.trace.profile.GasProfile, optional
+            Fold the call trace of every transaction of every block into this profile (in
+            place; a profile can collect several runs).  The env records traces during the
+            run (``env.record_traces(True)``, then back off unless it was on before), which
+            makes each transaction slower; :meth:`verbs.trace.profile.GasProfile.to_frame`
+            then tells where the gas went.  Inside :func:`collect_gas_profile` (a
+            ``batch_run(profile=True)`` sample) the run folds into the profile it collects.
 
         Returns
         -------
         list of list
             ``records[step][agent]``.
         """
+        if profile is None:
+            profile = _GAS_PROFILE.get()
+        if profile is not None:
+            return self._run_profiled(n_steps, show_progress, profile)
         records = []
         env = self.env
         agents = self.agents
@@ -116,4 +153,40 @@ class Sim:
                     env.submit_transactions(transactions)
             env.process_block()
             records.append([agent.record(env) for agent in agents])
+        return records
+
+    def _run_profiled(self, n_steps: int, show_progress: bool,
+                      profile: GasProfile) -> list[list[typing.Any]]:
+        """:meth:`run`, folding each block's traces into ``profile``: a loop of its own, so
+        that the plain loop stays as it is."""
+        if not isinstance(profile, GasProfile):
+            raise TypeError(f"profile must be a GasProfile, got {type(profile).__name__}")
+        env = self.env
+        if not hasattr(env, "record_traces"):
+            raise TypeError(f"{type(env).__name__} cannot record call traces: profiling needs "
+                            "a verbs env (EmptyEnv*, ForkEnv*)")
+        was_recording = env.recording_traces
+        env.record_traces(True)
+        records = []
+        agents = self.agents
+        rng = self.rng
+        try:
+            for _ in trange(n_steps, disable=not show_progress or _PROGRESS_SUPPRESSED.get()):
+                for agent in agents:
+                    transactions = agent.update(rng, env)
+                    if transactions:
+                        env.submit_transactions(transactions)
+                try:
+                    env.process_block()
+                except RevertError:
+                    # the block was processed (a checked transaction failed in it): its
+                    # traces count before the error ends the run; any other exception rolled
+                    # the block back and left the previous block's traces, already counted
+                    profile.add(env.get_last_traces(), env.labels)
+                    raise
+                profile.add(env.get_last_traces(), env.labels)
+                records.append([agent.record(env) for agent in agents])
+        finally:
+            if not was_recording:
+                env.record_traces(False)
         return records
