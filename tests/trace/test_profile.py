@@ -6,7 +6,9 @@ The invariant checked throughout: the exclusive gas of every row adds up to the 
 """
 from __future__ import annotations
 
+import os
 import pickle
+from pathlib import Path
 
 import defi
 import numpy as np
@@ -17,6 +19,7 @@ from verbs.sim import BaseAgent, Sim
 from verbs.sim.batch_runner import CheckpointMismatchError, SampleError, batch_run
 from verbs.sim.runner import collect_gas_profile
 from verbs.trace import CallFrame
+from verbs.trace.labels import Labels
 from verbs.trace.profile import COLUMNS, GasProfile, profile
 from verbs.trace.render import frame_parts
 
@@ -386,19 +389,28 @@ def test_batch_run_profile_with_a_checkpoint(traded, tmp_path):
 
 # ---------------------------------------------------------------------- plots
 def test_plots_are_written(workload, tmp_path):
+    """Also makes the README's figures: ``VERBS_README_FIGURES=docs/img pytest -k plots``."""
     matplotlib = pytest.importorskip("matplotlib")
     matplotlib.use("Agg")
     from verbs.trace.plot import plot_profile, plot_trace
 
-    _, _, _, traces, labels = workload
-    ax = plot_profile(profile(traces, labels), top=8)
+    out = Path(os.environ.get("VERBS_README_FIGURES", tmp_path))
+    _, w, _, traces, names = workload
+    artifact = {"TKA": "TestToken", "TKB": "TestToken", "TKC": "TestToken",
+                "BoxProxy": "Box", "PairAB": "UniswapV2Pair", "PairBC": "UniswapV2Pair",
+                "PairAWETH": "UniswapV2Pair"}
+    labels = Labels()
+    for address, name in names.items():
+        labels.label(address, name, w.artifacts[artifact.get(name, name)].abi)
+    defi_traces = [t for t in traces if t.to != w["Oddities"]]  # the DeFi transactions
+    ax = plot_profile(profile(defi_traces, labels), top=8)
     assert len(ax.get_yticklabels()) == 8
-    ax.figure.savefig(tmp_path / "profile.png")
+    ax.figure.savefig(out / "gas-profile.png", dpi=80, bbox_inches="tight")
     ax = plot_trace(traces[11], labels)  # swap C -> B -> A -> ETH: 20 frames
     assert len(ax.patches) == len(list(traces[11].walk()))
-    ax.figure.savefig(tmp_path / "trace.png")
-    assert (tmp_path / "profile.png").stat().st_size > 0
-    assert (tmp_path / "trace.png").stat().st_size > 0
+    ax.figure.savefig(out / "trace-icicle.png", dpi=80, bbox_inches="tight")
+    assert (out / "gas-profile.png").stat().st_size > 0
+    assert (out / "trace-icicle.png").stat().st_size > 0
     with pytest.raises(ValueError, match="by"):
         plot_profile(GasProfile(), by="calls")
     with pytest.raises(TypeError):
