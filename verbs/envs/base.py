@@ -71,6 +71,18 @@ def _as_uint(value, name: str, allow_none: bool = False) -> int | None:
     return value
 
 
+_TX_GAS_CAPS: dict[str, int] = {}
+
+
+def _tx_gas_cap(fork: str) -> int:
+    """The fork's per-transaction gas cap (0: none), looked up once per fork name."""
+    cap = _TX_GAS_CAPS.get(fork) if type(fork) is str else None
+    if cap is None:
+        cap = schedule(fork)["tx_gas_cap"]
+        _TX_GAS_CAPS[fork] = cap
+    return cap
+
+
 def _snapshot_from_original(value, backend):
     """The Snapshot of the original's 5-tuple, and the backend that answers its block hashes."""
     snapshot, block_hashes = from_original(value)
@@ -126,10 +138,10 @@ class BaseEnv(CheatsMixin):
             )
         seed = _as_uint(seed, "seed")
         self._seed = seed
-        self._rng = np.random.default_rng(seed)
+        self._rng_made = None  # the generator, made on first use (_rng)
         self._block_interval = int(_as_uint(block_interval, "block_interval"))
         self._real_fees = bool(real_fees)
-        self._tx_gas_cap = schedule(fork)["tx_gas_cap"]  # 0: no cap in this fork
+        self._tx_gas_cap = _tx_gas_cap(fork)  # 0: no cap in this fork
         self._queue: list[PendingTransaction] = []
         # Events are recorded compactly, as plain tuples of bytes and ints (which the garbage
         # collector stops tracking): (success, selector, ((address, topics, data), ...), step,
@@ -176,6 +188,16 @@ class BaseEnv(CheatsMixin):
             self._evm.set_block(number=0, timestamp=0, gas_limit=SIM_GAS_LIMIT)
 
     # ------------------------------------------------------------------ properties
+    @property
+    def _rng(self) -> np.random.Generator:
+        """The env's generator, seeded with its seed: made when first used (seeding takes
+        longer than the rest of making an env from a snapshot, and a sample that only calls
+        never needs it)."""
+        rng = self._rng_made
+        if rng is None:
+            rng = self._rng_made = np.random.default_rng(self._seed)
+        return rng
+
     @property
     def step(self) -> int:
         """The current step (the number of blocks processed)."""
