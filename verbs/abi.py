@@ -191,39 +191,26 @@ class Constructor(_Member):
         """
         encoded_args = self.encode([] if args is None else args)
         deployer = to_address(deployer, "deployer")
-        with _decoding_errors(self._errors):
+        try:
             address = env.deploy_contract(
                 deployer, self.name, hex_to_bytes(bytecode) + encoded_args
             )
+        except RevertError as exc:
+            _redecode(exc, self._errors)
+            raise
         _note(env, address, self._owner)
         return address
 
 
-class _DecodingErrors:
+def _redecode(exc: RevertError, errors: dict) -> None:
     """Re-decode the reason of a :class:`verbs.envs.RevertError` with an ABI's custom errors
-    (the env only knows ``Error(string)`` and ``Panic(uint256)``)."""
-
-    __slots__ = ("errors",)
-
-    def __init__(self, errors):
-        self.errors = errors
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc is not None and self.errors and getattr(exc, "data", None):
-            if isinstance(exc, RevertError) and decode_error(exc.data) is None:
-                reason = decode_revert(exc.data, self.errors)
-                if reason is not None and not reason.startswith("unknown error"):
-                    exc.reason = reason
-                    message = exc.args[0].replace(decode_revert(exc.data), reason)
-                    exc.args = (message,) + exc.args[1:]
-        return False
-
-
-def _decoding_errors(errors) -> _DecodingErrors:
-    return _DecodingErrors(errors)
+    (the env only knows ``Error(string)`` and ``Panic(uint256)``), in place."""
+    if errors and exc.data and decode_error(exc.data) is None:
+        reason = decode_revert(exc.data, errors)
+        if reason is not None and not reason.startswith("unknown error"):
+            exc.reason = reason
+            message = exc.args[0].replace(decode_revert(exc.data), reason)
+            exc.args = (message,) + exc.args[1:]
 
 
 class Function(_Member):
@@ -392,8 +379,11 @@ class Function(_Member):
             ``(sender, address, encoded_args, checked, gas_priority_fee, nonce,
             value)``.
         """
-        sender = to_address(sender, "sender")
-        address = to_address(address, "address")
+        # 20 bytes pass as they are; anything else goes through the one address parser
+        if type(sender) is not bytes or len(sender) != 20:
+            sender = to_address(sender, "sender")
+        if type(address) is not bytes or len(address) != 20:
+            address = to_address(address, "address")
         TRANSACTION_TARGETS[address] = self._owner  # what envs name the address with
         return (
             sender,
@@ -404,20 +394,6 @@ class Function(_Member):
             nonce,
             value,
         )
-
-    def _run(self, env, method: typing.Callable, sender, address, args, value):
-        sender = to_address(sender, "sender")
-        address = to_address(address, "address")
-        try:  # the env learns the ABI type used with the address (its traces decode it)
-            if env._abi_types.get(address) is not self._owner:
-                env._learn_abi(address, self._owner)
-        except AttributeError:  # an env that learns nothing
-            pass
-        encoded = self._in.encode(args)
-        with _decoding_errors(self._errors):
-            result, logs, gas = method(sender, address, encoded, value)
-        decoded = None if result is None else self._out.decode(result)
-        return decoded, logs, gas
 
     def call(
         self,
@@ -452,7 +428,23 @@ class Function(_Member):
         gas_used: int
             Gas used by this transaction.
         """
-        return self._run(env, env.call, sender, address, args, value)
+        # the agents' hot path: no helper frames, no context manager (a try costs nothing)
+        if type(sender) is not bytes or len(sender) != 20:
+            sender = to_address(sender, "sender")
+        if type(address) is not bytes or len(address) != 20:
+            address = to_address(address, "address")
+        try:  # the env learns the ABI type used with the address (its traces decode it)
+            if env._abi_types.get(address) is not self._owner:
+                env._learn_abi(address, self._owner)
+        except AttributeError:  # an env that learns nothing
+            pass
+        encoded = self._in.encode(args)
+        try:
+            result, logs, gas = env.call(sender, address, encoded, value)
+        except RevertError as exc:
+            _redecode(exc, self._errors)
+            raise
+        return None if result is None else self._out.decode(result), logs, gas
 
     def execute(
         self,
@@ -487,7 +479,22 @@ class Function(_Member):
         gas_used: int
             Gas used by this transaction.
         """
-        return self._run(env, env.execute, sender, address, args, value)
+        if type(sender) is not bytes or len(sender) != 20:
+            sender = to_address(sender, "sender")
+        if type(address) is not bytes or len(address) != 20:
+            address = to_address(address, "address")
+        try:  # the env learns the ABI type used with the address (its traces decode it)
+            if env._abi_types.get(address) is not self._owner:
+                env._learn_abi(address, self._owner)
+        except AttributeError:  # an env that learns nothing
+            pass
+        encoded = self._in.encode(args)
+        try:
+            result, logs, gas = env.execute(sender, address, encoded, value)
+        except RevertError as exc:
+            _redecode(exc, self._errors)
+            raise
+        return None if result is None else self._out.decode(result), logs, gas
 
 
 class Event:

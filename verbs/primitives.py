@@ -205,6 +205,9 @@ def hex_to_bytes(hex: str | bytes) -> bytes:
         ) from None
 
 
+_ADDRESS_LIMIT = 1 << 160
+
+
 def int_to_address(i: int) -> bytes:
     """Convert an integer into address bytes.
 
@@ -225,6 +228,8 @@ def int_to_address(i: int) -> bytes:
     ValueError
         If ``i`` is negative or does not fit in 20 bytes.
     """
+    if type(i) is int and 0 <= i < _ADDRESS_LIMIT:  # the common case, without the ABC check
+        return i.to_bytes(20, "big")
     if isinstance(i, bool) or not isinstance(i, numbers.Integral):
         raise TypeError(f"int_to_address: expected an int, got {type(i).__name__} {i!r:.80}")
     i = operator.index(i)

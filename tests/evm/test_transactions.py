@@ -336,3 +336,34 @@ def test_no_balance_check_tops_the_sender_up():
     r = evm.transact(Tx(SENDER, to=TARGET, gas_limit=50_000, gas_price=10))
     assert r.success and r.gas_used == 21_000
     assert evm.get_balance(SENDER) == (50_000 - 21_000) * 10     # the unused gas refunded
+
+
+def test_each_evm_has_the_schedule_of_its_own_rules_and_blob_schedule():
+    # EVMs copy filled schedules from a cache: its key must tell every argument apart, a Rules
+    # object changed in between included
+    def nonce_checked(**kw):
+        evm = make_evm(**kw)
+        try:
+            evm.transact(Tx(SENDER, to=TARGET, gas_limit=21_000, nonce=5))
+        except InvalidTransaction as exc:
+            assert exc.kind == "NONCE_MISMATCH_TOO_HIGH"
+            return True
+        return False
+
+    rules = Rules(check_nonce=False)
+    for _ in range(2):
+        assert nonce_checked()
+        assert not nonce_checked(rules=rules)
+        assert nonce_checked(rules=Rules())
+    rules.check_nonce = True
+    assert nonce_checked(rules=rules)
+    assert not nonce_checked(rules="simulation")
+
+    def blob_base_fee(**kw):
+        evm = EVM("Cancun", **kw)
+        evm.set_block(excess_blob_gas=10)
+        return evm.blob_base_fee
+
+    for _ in range(2):
+        assert blob_base_fee() == 1                           # Cancun's update fraction
+        assert blob_base_fee(blob_schedule=(3, 6, 1)) > 1000  # e**10 with a fraction of 1

@@ -1,4 +1,6 @@
 """batch_run: grouping, seeds, executors, failures, reproducibility."""
+import gc
+import multiprocessing
 import os
 import re
 import signal
@@ -97,6 +99,20 @@ def test_dead_worker_fails_only_its_sample():
     s = group["samples"]
     assert s[0] == 0 and s[2] == 20 and s[3] == 30
     assert isinstance(s[1], SampleError) and s[1].exc_type == "WorkerDied"
+
+
+def frozen_objects(env, seed, n_steps):
+    return gc.get_freeze_count()
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(),
+                    reason="only forked workers inherit the parent's objects")
+def test_forked_workers_keep_inherited_objects_out_of_their_collections():
+    assert gc.get_freeze_count() == 0
+    [group] = batch_run(frozen_objects, n_steps=1, n_samples=2, parameters_samples=[{}],
+                        n_jobs=2, show_progress=False)
+    assert all(n > 1000 for n in group["samples"])  # the parent's objects, frozen
+    assert gc.get_freeze_count() == 0  # and unfrozen again in the parent
 
 
 def test_to_dataframe(token_snapshot):

@@ -44,6 +44,34 @@ ZERO_ADDRESS = b"\x00" * 20
 INT64_MAX = 2 ** 63 - 1
 
 
+# Filled Schedules by (fork, rules, blob schedule), as the struct's bytes: filling one walks
+# the opcode table and the fork's rules in Python, longer than the rest of making an EVM, and
+# every env made from a snapshot makes one.  The struct holds values only (no pointers), so a
+# copy is the same schedule.
+cdef dict _SCHEDULES = {}
+cdef int _SCHEDULES_MAX = 64
+
+
+cdef int load_schedule(Schedule *s, int fork, object rules, object blob_schedule) except -1:
+    """fill_schedule, from the cache when these arguments were seen before."""
+    cdef bytes cached
+    try:
+        key = (fork,
+               None if rules is None else tuple([getattr(rules, k) for k in Rules.__slots__]),
+               None if blob_schedule is None else tuple(sorted(blob_schedule.items())))
+        cached = _SCHEDULES.get(key)
+    except (TypeError, AttributeError):     # unhashable or unusual values: no caching
+        fill_schedule(s, fork, rules, blob_schedule)
+        return 0
+    if cached is not None:
+        memcpy(s, PyBytes_AS_STRING(cached), sizeof(Schedule))
+        return 0
+    fill_schedule(s, fork, rules, blob_schedule)
+    if len(_SCHEDULES) < _SCHEDULES_MAX:
+        _SCHEDULES[key] = PyBytes_FromStringAndSize(<const char *>s, sizeof(Schedule))
+    return 0
+
+
 def _int(v):
     return int(v, 16) if isinstance(v, str) else int(v)
 
@@ -258,7 +286,7 @@ cdef class EVM:
         self.state = state if state is not None else State(backend, snapshot=snapshot)
         self.interp = Interpreter(self.state)
         self._blob_schedule = self._parse_blob_schedule(blob_schedule)
-        fill_schedule(&self.interp.sched, self.fork_id, rules, self._blob_schedule)
+        load_schedule(&self.interp.sched, self.fork_id, rules, self._blob_schedule)
         self.number = 1
         self.timestamp = 0
         self.coinbase = ZERO_ADDRESS
@@ -323,7 +351,7 @@ cdef class EVM:
             self.excess_blob_gas = int(excess_blob_gas)
         if blob_schedule is not None:
             self._blob_schedule = self._parse_blob_schedule(blob_schedule)
-            fill_schedule(&self.interp.sched, self.fork_id, self.rules, self._blob_schedule)
+            load_schedule(&self.interp.sched, self.fork_id, self.rules, self._blob_schedule)
         self._sync_block()
 
     def _sync_block(self):

@@ -34,6 +34,7 @@ SIM_GAS_LIMIT = 1 << 53
 ZERO_ADDRESS_BALANCE = 10_000 * 10**18
 
 _tuple_new = tuple.__new__
+_U256 = 1 << 256
 
 #: What ``submit_transactions`` takes: the original's 7-tuples or the 4-tuples its docstring shows.
 TransactionLike = tuple[bytes, bytes, bytes, bool] | Transaction
@@ -72,6 +73,18 @@ def _as_uint(value, name: str, allow_none: bool = False) -> int | None:
     if value < 0 or value >= 1 << 256:
         raise ValueError(f"{name} must be in [0, 2**256), got {value}")
     return value
+
+
+_TX_GAS_CAPS: dict[str, int] = {}
+
+
+def _tx_gas_cap(fork: str) -> int:
+    """The fork's per-transaction gas cap (0: none), looked up once per fork name."""
+    cap = _TX_GAS_CAPS.get(fork) if type(fork) is str else None
+    if cap is None:
+        cap = schedule(fork)["tx_gas_cap"]
+        _TX_GAS_CAPS[fork] = cap
+    return cap
 
 
 def _snapshot_from_original(value, backend):
@@ -136,10 +149,10 @@ class BaseEnv(CheatsMixin, TracingMixin):
             )
         seed = _as_uint(seed, "seed")
         self._seed = seed
-        self._rng = np.random.default_rng(seed)
+        self._rng_made = None  # the generator, made on first use (_rng)
         self._block_interval = int(_as_uint(block_interval, "block_interval"))
         self._real_fees = bool(real_fees)
-        self._tx_gas_cap = schedule(fork)["tx_gas_cap"]  # 0: no cap in this fork
+        self._tx_gas_cap = _tx_gas_cap(fork)  # 0: no cap in this fork
         self._queue: list[PendingTransaction] = []
         # Events are recorded as packed bytes and built as Event and Log objects when read
         # (as objects they took ~0.7 KB per ERC20 transfer and slowed every full collection).
@@ -150,6 +163,8 @@ class BaseEnv(CheatsMixin, TracingMixin):
         self._cache_backend = None
         # call/execute go straight to the EVM unless a subclass hooks _run (the fork env)
         self._plain_run = type(self)._run is BaseEnv._run
+        # ... and without building the fee fields when there are no fees
+        self._sim_direct = self._plain_run and not self._real_fees
 
         backend = _backend
         if cache is not None:
@@ -187,6 +202,16 @@ class BaseEnv(CheatsMixin, TracingMixin):
             self._evm.set_block(number=0, timestamp=0, gas_limit=SIM_GAS_LIMIT)
 
     # ------------------------------------------------------------------ properties
+    @property
+    def _rng(self) -> np.random.Generator:
+        """The env's generator, seeded with its seed: made when first used (seeding takes
+        longer than the rest of making an env from a snapshot, and a sample that only calls
+        never needs it)."""
+        rng = self._rng_made
+        if rng is None:
+            rng = self._rng_made = np.random.default_rng(self._seed)
+        return rng
+
     @property
     def step(self) -> int:
         """The current step (the number of blocks processed)."""
@@ -336,6 +361,20 @@ class BaseEnv(CheatsMixin, TracingMixin):
         RevertError
             If the call reverts or halts.
         """
+        # The agents' hot path: normal arguments (20-byte addresses, bytes, a small int) on a
+        # simulation-rules env go straight to the EVM; the rest takes _direct.
+        if (self._sim_direct and type(sender) is bytes and len(sender) == 20
+                and type(contract_address) is bytes and len(contract_address) == 20
+                and type(encoded_args) is bytes and type(value) is int and 0 <= value < _U256):
+            try:
+                result = self._transact_fields(sender, contract_address, encoded_args, value,
+                                               SIM_GAS_LIMIT, False, None, 0)
+            except InvalidTransaction as exc:
+                raise _invalid(exc, "Call") from exc
+            if result.success:
+                return result.output, self._logs(result) if result.logs else [], result.gas_used
+            raise self._failure(
+                result, f"Call of 0x{contract_address.hex()} from 0x{sender.hex()}")
         return self._direct(sender, contract_address, encoded_args, value, False)
 
     def execute(self, sender, contract_address, encoded_args: bytes, value: int = 0):
@@ -352,32 +391,38 @@ class BaseEnv(CheatsMixin, TracingMixin):
             If the transaction reverts or halts (its nonce and fees are still committed, as
             on a chain).
         """
+        if (self._sim_direct and type(sender) is bytes and len(sender) == 20
+                and type(contract_address) is bytes and len(contract_address) == 20
+                and type(encoded_args) is bytes and type(value) is int and 0 <= value < _U256):
+            try:
+                result = self._transact_fields(sender, contract_address, encoded_args, value,
+                                               SIM_GAS_LIMIT, True, None, 0)
+            except InvalidTransaction as exc:
+                raise _invalid(exc, "Execute") from exc
+            if result.success:
+                return result.output, self._logs(result) if result.logs else [], result.gas_used
+            raise self._failure(
+                result, f"Execute of 0x{contract_address.hex()} from 0x{sender.hex()}")
         return self._direct(sender, contract_address, encoded_args, value, True)
 
     def _direct(self, sender, contract_address, encoded_args, value, commit):
-        if type(sender) is not bytes or len(sender) != 20:
-            sender = to_address(sender, "sender")
-        if type(contract_address) is not bytes or len(contract_address) != 20:
-            contract_address = to_address(contract_address, "contract_address")
-        if type(encoded_args) is not bytes:
-            encoded_args = _as_bytes(encoded_args, "encoded_args")
-        if type(value) is not int or value < 0 or value >> 256:
-            value = _as_uint(value, "value")
+        """call/execute for any argument types and env (normalises, then runs)."""
+        what = "Execute" if commit else "Call"
+        sender = to_address(sender, "sender")
+        contract_address = to_address(contract_address, "contract_address")
+        encoded_args = _as_bytes(encoded_args, "encoded_args")
+        value = _as_uint(value, "value")
         if self._plain_run:
             try:
                 result = self._transact(sender, contract_address, encoded_args, value, commit)
             except InvalidTransaction as exc:
-                raise _invalid(exc, "Call" if not commit else "Execute") from exc
+                raise _invalid(exc, what) from exc
         else:  # a subclass hooks _run (the fork env prefetches)
             result = self._run(
-                self._tx(sender, contract_address, encoded_args, value), commit,
-                "Call" if not commit else "Execute",
-            )
+                self._tx(sender, contract_address, encoded_args, value), commit, what)
         if not result.success:
             raise self._failure(
-                result, f"{'Call' if not commit else 'Execute'} of 0x{contract_address.hex()} "
-                f"from 0x{sender.hex()}"
-            )
+                result, f"{what} of 0x{contract_address.hex()} from 0x{sender.hex()}")
         return result.output, self._logs(result) if result.logs else [], result.gas_used
 
     # ------------------------------------------------------------------ queue and blocks
@@ -428,6 +473,16 @@ class BaseEnv(CheatsMixin, TracingMixin):
         value)`` as the original, or 4-tuples ``(sender, to, args, checked)``."""
         queue = self._queue
         for i, tx in enumerate(transactions):
+            if type(tx) is tuple and len(tx) == 7:
+                sender, to, data, checked, fee, nonce, value = tx
+                if (fee is None and nonce is None and value is None and type(sender) is bytes
+                        and len(sender) == 20 and type(to) is bytes and len(to) == 20
+                        and type(data) is bytes):
+                    # already normal (abi's Function.transaction): what submit_transaction
+                    # would queue
+                    queue.append(_tuple_new(PendingTransaction, (
+                        sender, to, data, checked is True or bool(checked), None, None, 0)))
+                    continue
             n = len(tx) if isinstance(tx, (tuple, list)) else 0
             if n == 7:
                 sender, to, data, checked, fee, nonce, value = tx
@@ -439,14 +494,7 @@ class BaseEnv(CheatsMixin, TracingMixin):
                     f"transaction {i} must be a 4- or 7-tuple "
                     f"(sender, transact_to, encoded_args, checked[, fee, nonce, value])"
                 )
-            if (type(sender) is bytes and len(sender) == 20 and type(to) is bytes
-                    and len(to) == 20 and type(data) is bytes
-                    and fee is None and nonce is None and value is None):
-                # already normal (abi's Function.transaction): what submit_transaction queues
-                queue.append(_tuple_new(PendingTransaction,
-                                        (sender, to, data, bool(checked), None, None, 0)))
-            else:
-                self.submit_transaction(sender, to, data, checked, fee, nonce, value)
+            self.submit_transaction(sender, to, data, checked, fee, nonce, value)
 
     def _advance_block(self) -> None:
         prevrandao = self._rng.bytes(32)

@@ -23,6 +23,7 @@ Inside a sample, :meth:`verbs.sim.Sim.run` draws no progress bar: the batch's ba
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import pickle
@@ -193,7 +194,18 @@ class _Worker:
     def __init__(self, ctx, pickled_job):
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_worker_main, args=(child, pickled_job), daemon=True)
-        self.process.start()
+        # A forked worker shares the parent's pages copy-on-write.  Its garbage collector would
+        # visit every object it inherited (a visit writes the object's header, which copies
+        # its page) and keep visiting them in each full collection: frozen before the fork,
+        # they stay out of its collections.  The parent unfreezes them at once (unless the
+        # program had frozen objects itself, which then stay frozen).
+        already_frozen = gc.get_freeze_count()
+        gc.freeze()
+        try:
+            self.process.start()
+        finally:
+            if not already_frozen:
+                gc.unfreeze()
         child.close()
         self.task = None
 

@@ -146,13 +146,16 @@ class Sim:
         env = self.env
         agents = self.agents
         rng = self.rng
+        submit = env.submit_transactions
+        process_block = env.process_block
+        append = records.append
         for _ in trange(n_steps, disable=not show_progress or _PROGRESS_SUPPRESSED.get()):
             for agent in agents:
                 transactions = agent.update(rng, env)
                 if transactions:
-                    env.submit_transactions(transactions)
-            env.process_block()
-            records.append([agent.record(env) for agent in agents])
+                    submit(transactions)
+            process_block()
+            append([agent.record(env) for agent in agents])
         return records
 
     def _run_profiled(self, n_steps: int, show_progress: bool,
