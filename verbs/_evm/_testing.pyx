@@ -286,6 +286,7 @@ def run_code(code, *, fork="Osaka", int64_t gas=1_000_000, calldata=b"", value=0
     m.code = c.data
     m.code_size = c.size
     m.jumpdests = st.code_jumpdests(c) if c.size else NULL
+    m.analysis = st.code_analysis(c, &it.sched) if c.size else NULL
     m.gas = gas
     m.depth = depth
     m.is_static = is_static

@@ -3,10 +3,13 @@
 # A Code is shared by every account holding the same bytes and immutable once built (interned
 # by hash in code.pxi, included by state.pyx).  Its `jumpdests` bitmap is computed once per Code
 # on first use (State.code_jumpdests); the interpreter analyses initcode, which has no Code,
-# into a frame buffer with the same function.
+# into a frame buffer with the same function.  Likewise its instruction analysis for the fast
+# loop (analysis.pyx), one per fork, on first use (State.code_analysis).
 
 from libc.stdint cimport uint8_t, int64_t
 from libc.string cimport memset
+
+from verbs._evm.hardforks cimport N_FORKS
 
 cdef enum:
     OP_JUMPDEST_BYTE = 0x5B
@@ -19,6 +22,7 @@ cdef struct Code:
     size_t size
     uint8_t hash[32]          # keccak256(data); the empty code hash for size 0
     uint8_t *jumpdests        # NULL until analysed (jumpdest_bitmap_size(size) bytes)
+    void *analysis[N_FORKS]   # verbs_analysis per fork id, NULL until analysed (one malloc)
     int64_t refcount
 
 

@@ -28,6 +28,7 @@ cdef Code *_code_intern(const uint8_t *data, size_t size) except NULL nogil:
     c.size = size
     memcpy(c.hash, h, 32)
     c.jumpdests = NULL
+    memset(c.analysis, 0, sizeof(c.analysis))
     c.refcount = 1
     e = vt_insert_h(&CODE_TABLE, h, vt_hash(h, 32), &created)
     if e == NULL:
@@ -47,6 +48,7 @@ cdef inline void _code_incref(void *p) noexcept nogil:
 
 cdef void _code_decref(void *p) noexcept nogil:
     cdef Code *c = <Code *>p
+    cdef int i
     if c == NULL:
         return
     state_code_lock()
@@ -56,6 +58,8 @@ cdef void _code_decref(void *p) noexcept nogil:
             vt_remove_entry(&CODE_TABLE, e)
         if c.jumpdests != NULL:
             free(c.jumpdests)
+        for i in range(N_FORKS):
+            free(c.analysis[i])
         free(c)
     state_code_unlock()
 

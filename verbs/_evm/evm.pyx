@@ -756,6 +756,7 @@ cdef class EVM:
             m.code = P(data)
             m.code_size = PyBytes_GET_SIZE(data)
             m.jumpdests = NULL
+            m.analysis = NULL
             if st.create_collision(P(target)):
                 o.halt = H_CREATE_COLLISION
                 o.gas_left = 0
@@ -784,6 +785,7 @@ cdef class EVM:
             m.code = code.data
             m.code_size = code.size
             m.jumpdests = st.code_jumpdests(code) if code.size else NULL
+            m.analysis = st.code_analysis(code, &it.sched) if code.size else NULL
             with nogil:
                 it.execute(&m, &o)
         success = o.halt < H_REVERT

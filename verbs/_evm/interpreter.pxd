@@ -7,6 +7,7 @@ from libc.stdint cimport uint8_t, int64_t, uint64_t
 from verbs._evm.u256 cimport u256
 from verbs._evm.state cimport State, Code
 from verbs._evm.hardforks cimport Schedule
+from verbs._evm.analysis cimport verbs_analysis
 
 
 # Why a frame stopped.  Success: STOP, RETURN, SELFDESTRUCT.  REVERT keeps the gas left;
@@ -69,6 +70,7 @@ cdef struct Message:
     const uint8_t *code
     size_t code_size
     const uint8_t *jumpdests        # NULL: analysed into the frame's buffer (initcode)
+    const verbs_analysis *analysis  # NULL: analysed into the frame's buffer (initcode)
     int64_t gas
     int depth
     uint8_t is_static
@@ -100,6 +102,8 @@ cdef struct Frame:
     uint64_t ret_cap
     uint8_t *jd                     # jumpdest bitmap for initcode
     uint64_t jd_cap
+    uint8_t *an                     # instruction analysis of initcode (verbs_analysis)
+    uint64_t an_cap
     const uint8_t *code
     uint64_t code_size
     const uint8_t *jumpdests
@@ -148,6 +152,7 @@ cdef class Interpreter:
     # self-destructs call it, behind one flag test each: the loop itself never looks.
     cdef object tracer
     cdef bint tracing
+    cdef public bint analysed       # run analysed code (False: the plain loop, for tracers)
 
     cdef int execute(self, Message *m, Outcome *o) except -1 nogil
     cdef int begin_tx(self, const uint8_t *origin, const u256 *gas_price,

@@ -16,7 +16,7 @@ transaction: evm.pyx discards its changes and re-raises it to the caller.
 """
 
 cimport cython
-from libc.stdint cimport uint8_t, int64_t, uint64_t, UINT64_MAX
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, int64_t, uint64_t, UINT64_MAX
 from libc.string cimport memcpy, memset, memmove, memcmp
 from libc.stdlib cimport malloc, realloc, free, calloc
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING, PyBytes_GET_SIZE
@@ -36,6 +36,15 @@ from verbs._evm.u256 cimport (
 from verbs._evm.keccak cimport c_keccak256
 from verbs._evm.state cimport State
 from verbs._evm.code cimport Code, analyse_jumpdests, jumpdest_bitmap_size
+from verbs._evm.analysis cimport (
+    verbs_analysis, verbs_instr, verbs_jump_index, analyse, VERBS_DISPATCH_TABLE, VERBS_DISPATCH,
+    VERBS_LABEL, VERBS_GOTO, L_PLAIN, L_EXIT, L_DONE, I_STOP, I_BEGINBLOCK, I_INVALID, I_GENERIC,
+    I_PUSH_SMALL, I_PUSH_BIG, I_PUSH0, I_DUP, I_SWAP, I_POP, I_JUMP, I_JUMPI, I_PC, I_ADD, I_MUL,
+    I_SUB, I_DIV, I_SDIV, I_MOD, I_SMOD, I_ADDMOD, I_MULMOD, I_SIGNEXTEND, I_LT, I_GT, I_SLT,
+    I_SGT, I_EQ, I_ISZERO, I_AND, I_OR, I_XOR, I_NOT, I_BYTE, I_SHL, I_SHR, I_SAR, I_CLZ,
+    I_ADDRESS, I_CALLER, I_CALLVALUE, I_CALLDATALOAD, I_CALLDATASIZE, I_CODESIZE,
+    I_RETURNDATASIZE, I_MLOAD, I_MSTORE, I_KECCAK256,
+)
 from verbs._evm.eip7702 cimport is_delegation, delegate_of
 from verbs._evm.opcodes cimport *
 from verbs._evm.hardforks cimport (
@@ -249,6 +258,7 @@ cdef class Interpreter:
             raise MemoryError()
         self.logs = NULL
         self.log_data = NULL
+        self.analysed = True
 
     def __init__(self, State state, run_precompile=None):
         self.state = state
@@ -277,6 +287,7 @@ cdef class Interpreter:
                 free(self.frames[i].mem)
                 free(self.frames[i].ret)
                 free(self.frames[i].jd)
+                free(self.frames[i].an)
             free(self.frames)
         free(self.logs)
         free(self.log_data)
@@ -307,6 +318,10 @@ cdef class Interpreter:
                 free(f.ret)
                 f.ret = NULL
                 f.ret_cap = 0
+            if f.an_cap > KEEP_BUFFER:
+                free(f.an)
+                f.an = NULL
+                f.an_cap = 0
         self.max_depth = 0
         self.refund = 0
         self.n_logs = 0
@@ -399,6 +414,8 @@ cdef class Interpreter:
         cdef uint64_t ldata0 = self.log_data_size
         cdef int halt
         cdef int pc_addr
+        cdef const verbs_analysis *a
+        cdef size_t n
         if self.tracing:
             self.trace_enter(m)
         f.msg = m
@@ -430,7 +447,18 @@ cdef class Interpreter:
                         raise MemoryError("jumpdest bitmap")
                 analyse_jumpdests(m.code, m.code_size, f.jd)
                 f.jumpdests = f.jd
-            halt = run(self, f)
+            if m.code_size == 0 or not self.analysed:
+                halt = run(self, f)
+            else:
+                a = m.analysis
+                if a == NULL:
+                    n = analyse(m.code, m.code_size, self.sched.ops, NULL)
+                    if buf_reserve(&f.an, &f.an_cap, n) != 0:
+                        with gil:
+                            raise MemoryError("code analysis")
+                    analyse(m.code, m.code_size, self.sched.ops, <verbs_analysis *>f.an)
+                    a = <const verbs_analysis *>f.an
+                halt = run_analysed(self, f, a)
         if halt == H_RETURN or halt == H_REVERT:
             o.output = f.mem + f.out_off
             o.output_size = f.out_size
@@ -681,6 +709,323 @@ cdef int run(Interpreter self, Frame *f) except -1 nogil:
                 break
     f.pc = pc
     f.gas = gas
+    return r
+
+
+cdef int run_analysed(Interpreter self, Frame *f, const verbs_analysis *a) except -1 nogil:
+    """The fast loop over an analysed code (analysis.pyx): a BEGINBLOCK checks the stack
+    bounds and charges the static gas of its whole block; the other instructions run their
+    handler only.  Those that read or charge gas see the exact counter (``ip.arg`` adds back
+    the static gas of the rest of the block).  Where a check fails, or such an instruction
+    leaves less gas than the rest of its block needs, the plain loop ``run`` continues from
+    that point with the exact gas, so that halts happen where and as the plain loop says.
+    Dispatch is a computed goto (analysis.h)."""
+    cdef const verbs_instr *ip = a.instrs
+    cdef int64_t gas = f.gas
+    cdef int64_t t
+    cdef uint64_t blk
+    cdef u256 *w
+    cdef int r = 0
+    VERBS_DISPATCH_TABLE()
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_BEGINBLOCK)
+    blk = <uint64_t>ip.arg
+    if (gas < <int64_t><uint32_t>blk or f.sp < <int><uint16_t>(blk >> 32)
+            or f.sp >= <int>(blk >> 48)):
+        f.pc = ip.pc
+        f.gas = gas
+        VERBS_GOTO(L_PLAIN)
+    gas -= <int64_t><uint32_t>blk
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_STOP)
+    r = H_STOP
+    VERBS_GOTO(L_EXIT)
+
+    VERBS_LABEL(I_INVALID)
+    r = H_INVALID_OPCODE
+    VERBS_GOTO(L_EXIT)
+
+    VERBS_LABEL(I_PUSH_SMALL)
+    w = &f.stack[f.sp]
+    w.w[0] = <uint64_t>ip.arg
+    w.w[1] = 0
+    w.w[2] = 0
+    w.w[3] = 0
+    f.sp += 1
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_PUSH_BIG)
+    f.stack[f.sp] = a.push_values[ip.arg]
+    f.sp += 1
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_DUP)
+    dup_n(self, f, <int>ip.arg)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_SWAP)
+    swap_n(self, f, <int>ip.arg)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_JUMP)
+    f.sp -= 1
+    t = verbs_jump_index(a, &f.stack[f.sp])
+    if t < 0:
+        r = H_INVALID_JUMP
+        VERBS_GOTO(L_EXIT)
+    ip = a.instrs + t
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_JUMPI)
+    f.sp -= 2
+    if u256_is_zero(&f.stack[f.sp]):
+        ip += 1
+    else:
+        t = verbs_jump_index(a, &f.stack[f.sp + 1])
+        if t < 0:
+            r = H_INVALID_JUMP
+            VERBS_GOTO(L_EXIT)
+        ip = a.instrs + t
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_PC)
+    pc_(self, f, ip.pc + 1)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_ADD)
+    add(self, f)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_MUL)
+    mul(self, f)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_SUB)
+    sub(self, f)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_DIV)
+    div(self, f)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_SDIV)
+    sdiv(self, f)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_MOD)
+    mod(self, f)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_SMOD)
+    smod(self, f)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_ADDMOD)
+    addmod(self, f)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_MULMOD)
+    mulmod(self, f)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_SIGNEXTEND)
+    signextend(self, f)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_LT)
+    less_than(self, f)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_GT)
+    greater_than(self, f)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_SLT)
+    signed_less_than(self, f)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_SGT)
+    signed_greater_than(self, f)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_EQ)
+    equal(self, f)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_ISZERO)
+    is_zero(self, f)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_AND)
+    bitwise_and(self, f)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_OR)
+    bitwise_or(self, f)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_XOR)
+    bitwise_xor(self, f)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_NOT)
+    bitwise_not(self, f)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_BYTE)
+    get_byte(self, f)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_SHL)
+    bitwise_shl(self, f)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_SHR)
+    bitwise_shr(self, f)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_SAR)
+    bitwise_sar(self, f)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_CLZ)
+    count_leading_zeros(self, f)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_ADDRESS)
+    address(self, f)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_CALLER)
+    caller(self, f)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_CALLVALUE)
+    callvalue(self, f)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_CALLDATALOAD)
+    calldataload(self, f)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_CALLDATASIZE)
+    calldatasize(self, f)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_CODESIZE)
+    codesize(self, f)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_RETURNDATASIZE)
+    returndatasize(self, f)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_POP)
+    pop(self, f)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_PUSH0)
+    push0(self, f)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_MLOAD)
+    f.gas = gas + ip.arg
+    f.pc = ip.pc + 1
+    r = mload(self, f)
+    if r:
+        VERBS_GOTO(L_DONE)
+    gas = f.gas - ip.arg
+    if gas < 0:
+        VERBS_GOTO(L_PLAIN)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_MSTORE)
+    f.gas = gas + ip.arg
+    f.pc = ip.pc + 1
+    r = mstore(self, f)
+    if r:
+        VERBS_GOTO(L_DONE)
+    gas = f.gas - ip.arg
+    if gas < 0:
+        VERBS_GOTO(L_PLAIN)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_KECCAK256)
+    f.gas = gas + ip.arg
+    f.pc = ip.pc + 1
+    r = keccak(self, f)
+    if r:
+        VERBS_GOTO(L_DONE)
+    gas = f.gas - ip.arg
+    if gas < 0:
+        VERBS_GOTO(L_PLAIN)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_GENERIC)
+    f.gas = gas + ip.arg
+    f.pc = ip.pc + 1
+    r = step(self, f, ip.evm_op)
+    if r:
+        VERBS_GOTO(L_DONE)
+    gas = f.gas - ip.arg
+    if gas < 0:
+        VERBS_GOTO(L_PLAIN)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    # the plain loop from f.pc with the exact gas f.gas
+    VERBS_LABEL(L_PLAIN)
+    r = run(self, f)
+    VERBS_GOTO(L_DONE)
+
+    VERBS_LABEL(L_EXIT)
+    f.gas = gas
+    VERBS_LABEL(L_DONE)
     return r
 
 

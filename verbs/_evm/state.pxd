@@ -25,6 +25,8 @@ cimport cython
 from libc.stdint cimport uint8_t, uint32_t, uint64_t, int64_t
 from verbs._evm.u256 cimport u256
 from verbs._evm.code cimport Code
+from verbs._evm.analysis cimport verbs_analysis
+from verbs._evm.hardforks cimport Schedule
 
 # C data structures of state_tables.h (tables, records, journal entries, layers).
 cdef extern from "state_tables.h" nogil:
@@ -152,6 +154,8 @@ cdef class State:
         # keccak256 of the code (the empty hash for an existing account without code);
         # all zeros for an account that does not exist or is empty (EXTCODEHASH rules)
     cdef const uint8_t *code_jumpdests(self, Code *code) noexcept nogil
+    cdef const verbs_analysis *code_analysis(self, Code *code, const Schedule *sched
+                                             ) noexcept nogil
         # the jumpdest bitmap, computed and cached on first call; NULL only if out of memory
     cdef int create_account(self, const uint8_t *addr) except -1 nogil
         # CREATE/CREATE2 target: keeps the balance, resets nonce to 0, clears code and

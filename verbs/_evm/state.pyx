@@ -26,6 +26,8 @@ from verbs._evm.u256 cimport (u256, u256_zero, u256_is_zero, u256_eq, u256_lt, u
                               u256_sub, u256_from_be, u256_to_be)
 from verbs._evm.keccak cimport c_keccak256
 from verbs._evm.code cimport Code, analyse_jumpdests, jumpdest_bitmap_size
+from verbs._evm.analysis cimport verbs_analysis, new_analysis
+from verbs._evm.hardforks cimport Schedule, N_FORKS
 from verbs._evm.convert cimport _addr, _to_u256, _from_u256, _to_u64
 
 from verbs._evm import container
@@ -571,6 +573,19 @@ cdef class State:
             return NULL
         analyse_jumpdests(code.data, code.size, bits)
         return state_publish_ptr(&code.jumpdests, bits)
+
+    cdef const verbs_analysis *code_analysis(self, Code *code, const Schedule *sched
+                                             ) noexcept nogil:
+        """The instruction analysis of non-empty ``code`` under ``sched``'s fork, built on
+        first use and kept with the Code (NULL when memory is short: run the plain loop)."""
+        cdef uint8_t **slot = <uint8_t **>&code.analysis[sched.fork]
+        cdef uint8_t *a = state_load_ptr(slot)
+        if a != NULL:
+            return <const verbs_analysis *>a
+        a = <uint8_t *>new_analysis(code.data, code.size, sched.ops)
+        if a == NULL:
+            return NULL
+        return <const verbs_analysis *>state_publish_ptr(slot, a)
 
     cdef int create_account(self, const uint8_t *addr) except -1 nogil:
         cdef acct_t *a = self._acct_for_write(addr)

@@ -125,6 +125,7 @@ cdef int create(Interpreter self, Frame *f, int is_create2) except -1 nogil:
     child.code = f.mem + o
     child.code_size = n
     child.jumpdests = NULL
+    child.analysis = NULL
     child.gas = child_gas
     child.depth = m.depth + 1
     child.is_static = 0
@@ -238,6 +239,7 @@ cdef int call(Interpreter self, Frame *f, int kind) except -1 nogil:
     child.code = code.data
     child.code_size = code.size
     child.jumpdests = self.state.code_jumpdests(code) if code.size else NULL
+    child.analysis = self.state.code_analysis(code, &self.sched) if code.size else NULL
     child.gas = child_gas
     child.depth = m.depth + 1
     child.is_static = 1 if kind == OP_STATICCALL else m.is_static
