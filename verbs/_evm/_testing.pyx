@@ -5,14 +5,16 @@ Each function is a thin wrapper over one cdef method of :class:`verbs._evm.state
 interpreter's contract with the state directly.  Nothing in the engine imports this module.
 """
 
-from libc.stdint cimport uint8_t, uint64_t, int64_t
+from libc.stdint cimport uint8_t, uint32_t, uint64_t, int64_t
 from libc.string cimport memcpy, memset
+from libc.stdlib cimport free
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 
-from verbs._evm.u256 cimport u256, u256_zero, u256_from_be, u256_to_be
+from verbs._evm.u256 cimport u256, u256_zero, u256_from_be, u256_to_be, u256_set_u64
 from verbs._evm.state cimport State, Snapshot, layer_t
 from verbs._evm.code cimport Code, analyse_jumpdests, jumpdest_bitmap_size
-from verbs._evm.hardforks cimport DEPTH_LIMIT, fill_schedule
+from verbs._evm.hardforks cimport DEPTH_LIMIT, fill_schedule, Schedule
+from verbs._evm.analysis cimport *
 from verbs._evm.interpreter cimport Interpreter, Message, Outcome, Frame
 
 from verbs._evm.hardforks import fork_id
@@ -250,12 +252,73 @@ def jumpdest_bitmap(bytes code) -> bytes:
     return bytes(out)
 
 
+KIND_NAMES = {
+    I_STOP: "STOP", I_BEGINBLOCK: "BEGINBLOCK", I_INVALID: "INVALID", I_GENERIC: "GENERIC",
+    I_PUSH_SMALL: "PUSH_SMALL", I_PUSH_BIG: "PUSH_BIG", I_PUSH0: "PUSH0", I_DUP: "DUP",
+    I_SWAP: "SWAP", I_POP: "POP", I_JUMP: "JUMP", I_JUMPI: "JUMPI", I_PC: "PC",
+    I_ADD: "ADD", I_MUL: "MUL", I_SUB: "SUB", I_DIV: "DIV", I_SDIV: "SDIV", I_MOD: "MOD",
+    I_SMOD: "SMOD", I_ADDMOD: "ADDMOD", I_MULMOD: "MULMOD", I_SIGNEXTEND: "SIGNEXTEND",
+    I_LT: "LT", I_GT: "GT", I_SLT: "SLT", I_SGT: "SGT", I_EQ: "EQ", I_ISZERO: "ISZERO",
+    I_AND: "AND", I_OR: "OR", I_XOR: "XOR", I_NOT: "NOT", I_BYTE: "BYTE", I_SHL: "SHL",
+    I_SHR: "SHR", I_SAR: "SAR", I_CLZ: "CLZ", I_ADDRESS: "ADDRESS", I_CALLER: "CALLER",
+    I_CALLVALUE: "CALLVALUE", I_CALLDATALOAD: "CALLDATALOAD", I_CALLDATASIZE: "CALLDATASIZE",
+    I_CODESIZE: "CODESIZE", I_RETURNDATASIZE: "RETURNDATASIZE", I_MLOAD: "MLOAD",
+    I_MSTORE: "MSTORE", I_KECCAK256: "KECCAK256",
+}
+
+
+def analysed_code(bytes code, fork="Osaka") -> dict:
+    """The analysis of ``code`` (analysis.pyx) under ``fork``: ``{"instrs": [(kind name, pc,
+    arg), ...], "push_values": [int, ...], "jumpdests": {pc: instruction index}, "size":
+    bytes}``; a BEGINBLOCK's arg is unpacked to ``(gas, stack needed, stack allowed)``."""
+    cdef Schedule sched
+    cdef size_t n = len(code), i
+    cdef verbs_analysis *a
+    cdef const verbs_instr *ins
+    cdef uint8_t buf[32]
+    cdef uint64_t blk
+    cdef u256 dest
+    cdef int64_t t
+    fill_schedule(&sched, fork_id(fork), None, None)
+    a = new_analysis(<const uint8_t *>PyBytes_AS_STRING(code), n, sched.ops)
+    if a == NULL:
+        raise MemoryError("code analysis")
+    try:
+        instrs = []
+        n_push = 0
+        for i in range(a.n_instrs):
+            ins = &a.instrs[i]
+            if ins.op == I_BEGINBLOCK:
+                blk = <uint64_t>ins.arg
+                arg = (<int64_t><uint32_t>blk, <int>((blk >> 32) & 0xFFFF), <int>(blk >> 48) - 1)
+            else:
+                arg = ins.arg
+                if ins.op == I_PUSH_BIG:
+                    n_push = max(n_push, ins.arg + 1)
+            instrs.append((KIND_NAMES[ins.op], ins.pc, arg))
+        push_values = []
+        for i in range(n_push):
+            u256_to_be(buf, &a.push_values[i])
+            push_values.append(int.from_bytes(PyBytes_FromStringAndSize(<char *>buf, 32), "big"))
+        jumpdests = {}
+        for i in range(n):
+            u256_set_u64(&dest, i)
+            t = verbs_jump_index(a, &dest)
+            if t >= 0:
+                jumpdests[i] = t
+        return {"instrs": instrs, "push_values": push_values, "jumpdests": jumpdests,
+                "size": a.size}
+    finally:
+        free(a)
+
+
 def run_code(code, *, fork="Osaka", int64_t gas=1_000_000, calldata=b"", value=0,
              bint is_static=False, state=None, address=b"\x10" * 20, caller=b"\x20" * 20,
-             int depth=0):
+             int depth=0, bint analysed=True):
     """Run ``code`` as a message at ``address`` (a test hook, like evmone's instructions_test):
     returns ``{"halt", "gas_left", "stack" (bottom first, ints), "output", "refund", "logs",
-    "state"}``.  The state changes are committed (as a transaction) so that tests read them."""
+    "state"}``.  The state changes are committed (as a transaction) so that tests read them.
+    ``analysed=False`` runs every frame in the plain loop."""
     cdef State st = State() if state is None else state
     cdef Interpreter it = Interpreter(st)
     cdef Message m
@@ -271,6 +334,7 @@ def run_code(code, *, fork="Osaka", int64_t gas=1_000_000, calldata=b"", value=0
     if not 0 <= depth <= DEPTH_LIMIT:      # frames[] has DEPTH_LIMIT + 2 entries
         raise ValueError(f"depth must be in [0, {DEPTH_LIMIT}], not {depth}")
     fill_schedule(&it.sched, fork_id(fork), None, None)
+    it.analysed = analysed
     it.block.number = 1
     it.block.gas_limit = 30_000_000
     st.set_account(addr_b, code=code_b,
