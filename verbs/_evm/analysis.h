@@ -17,7 +17,7 @@
 #define VERBS_INSTRS(X) \
     X(I_STOP) X(I_BEGINBLOCK) X(I_INVALID) X(I_GENERIC) \
     X(I_PUSH_SMALL) X(I_PUSH_BIG) X(I_PUSH0) X(I_DUP) X(I_SWAP) X(I_POP) \
-    X(I_JUMP) X(I_JUMPI) X(I_PC) \
+    X(I_JUMP) X(I_JUMPI) X(I_JUMP_STATIC) X(I_JUMPI_STATIC) X(I_PC) \
     X(I_ADD) X(I_MUL) X(I_SUB) X(I_DIV) X(I_SDIV) X(I_MOD) X(I_SMOD) X(I_ADDMOD) \
     X(I_MULMOD) X(I_SIGNEXTEND) \
     X(I_LT) X(I_GT) X(I_SLT) X(I_SGT) X(I_EQ) X(I_ISZERO) \
@@ -36,11 +36,14 @@ enum { VERBS_INSTRS(VERBS__ENUM_ITEM) I_N };
  *   I_PUSH_SMALL  the value (it fits 64 bits)
  *   I_PUSH_BIG    index into the analysis' push values
  *   I_DUP/I_SWAP  n
+ *   I_JUMP_STATIC, I_JUMPI_STATIC
+ *                 a PUSH and the JUMP/JUMPI after it: the instruction index of the
+ *                 destination's BEGINBLOCK, or -1 when it is no JUMPDEST
  *   I_MLOAD, I_MSTORE, I_KECCAK256, I_GENERIC
  *                 the static gas of the rest of the block, after this instruction (the
  *                 correction that turns the block's gas counter into the exact gas left)
  * `pc` is the instruction's offset in the code (for BEGINBLOCK: of the block's first
- * instruction); `evm_op` its opcode byte. */
+ * instruction; for the static jumps: of the PUSH); `evm_op` its opcode byte. */
 typedef struct {
     int64_t arg;
     uint32_t pc;
@@ -62,12 +65,14 @@ typedef struct {
 } verbs_analysis;
 
 static inline int verbs_popcount64(uint64_t x) {
-#if defined(__GNUC__) || defined(__clang__)
+#if defined(__POPCNT__)
     return __builtin_popcountll(x);
 #else
-    int n = 0;
-    while (x) { x &= x - 1; n++; }
-    return n;
+    /* without the POPCNT instruction the builtin is a library call: count in registers */
+    x = x - ((x >> 1) & 0x5555555555555555ULL);
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    return (int)((x * 0x0101010101010101ULL) >> 56);
 #endif
 }
 

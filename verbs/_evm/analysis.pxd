@@ -20,6 +20,8 @@ cdef extern from "analysis.h" nogil:
         I_POP
         I_JUMP
         I_JUMPI
+        I_JUMP_STATIC
+        I_JUMPI_STATIC
         I_PC
         I_ADD
         I_MUL

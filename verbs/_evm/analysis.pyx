@@ -22,7 +22,7 @@ from libc.stdint cimport uint8_t, uint32_t, int64_t, uint64_t
 from libc.string cimport memset, memcpy
 from libc.stdlib cimport malloc
 
-from verbs._evm.u256 cimport u256, u256_from_be_n
+from verbs._evm.u256 cimport u256, u256_from_be_n, u256_set_u64
 from verbs._evm.opcodes cimport *
 from verbs._evm.hardforks cimport OpInfo, STACK_LIMIT
 
@@ -176,6 +176,8 @@ cdef void walk(const uint8_t *code, size_t n, const OpInfo *ops, Walk *w, uint64
     cdef uint8_t buf[32]
     cdef u256 value
     cdef uint64_t avail
+    cdef size_t nxt
+    cdef bint fits
     while i < n:
         op = code[i]
         info = &ops[op]
@@ -206,6 +208,18 @@ cdef void walk(const uint8_t *code, size_t n, const OpInfo *ops, Walk *w, uint64
             memset(buf, 0, 32)
             memcpy(buf, code + i + 1, avail)
             u256_from_be_n(&value, buf, imm)
+            nxt = i + 1 + imm
+            if nxt < n and (code[nxt] == OP_JUMP or code[nxt] == OP_JUMPI):
+                # PUSH dest, JUMP(I): the destination is known now (resolved in analyse)
+                info = &ops[code[nxt]]
+                if info.defined and w.gas + info.gas <= BLOCK_GAS_MAX:
+                    account(w, info)
+                    fits = value.w[1] == 0 and value.w[2] == 0 and value.w[3] == 0
+                    emit(w, I_JUMP_STATIC if code[nxt] == OP_JUMP else I_JUMPI_STATIC,
+                         code[nxt], i, <int64_t>value.w[0] if fits and value.w[0] < n else -1)
+                    close_block(w)
+                    i = nxt + 1
+                    continue
             if value.w[1] == 0 and value.w[2] == 0 and value.w[3] == 0:
                 emit(w, I_PUSH_SMALL, op, i, <int64_t>value.w[0])
             else:
@@ -248,6 +262,8 @@ cdef size_t analyse(const uint8_t *code, size_t n, const OpInfo *ops,
     cdef uint64_t *bits
     cdef uint32_t *rank
     cdef uint32_t *jdi
+    cdef verbs_instr *ins
+    cdef u256 dest
     memset(&w, 0, sizeof(Walk))
     walk(code, n, ops, &w, NULL, NULL)
     total = (header_size() + w.n_instrs * sizeof(verbs_instr) + w.n_push * sizeof(u256)
@@ -282,6 +298,11 @@ cdef size_t analyse(const uint8_t *code, size_t n, const OpInfo *ops,
     for i in range(n_words):
         rank[i] = <uint32_t>k
         k += verbs_popcount64(bits[i])
+    for i in range(w.n_instrs):
+        ins = &w.instrs[i]
+        if (ins.op == I_JUMP_STATIC or ins.op == I_JUMPI_STATIC) and ins.arg >= 0:
+            u256_set_u64(&dest, <uint64_t>ins.arg)
+            ins.arg = verbs_jump_index(out, &dest)
     return total
 
 

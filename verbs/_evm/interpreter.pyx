@@ -27,7 +27,8 @@ cdef extern from "Python.h":
     void PyObject_GC_UnTrack(object op)
 
 from verbs._evm.u256 cimport (
-    u256, u256_zero, u256_set_u64, u256_is_zero, u256_eq, u256_fits_u64, u256_from_be,
+    u256, u256_zero, u256_set_u64, u256_move, u256_swap, u256_is_zero, u256_eq, u256_fits_u64,
+    u256_from_be,
     u256_to_be, u256_from_be_n, u256_exp_byte_len, u256_lt, u256_gt, u256_slt, u256_sgt,
     u256_and, u256_or, u256_xor, u256_not, u256_byte, u256_shl, u256_shr, u256_sar, u256_clz,
     u256_add, u256_sub, u256_mul, u256_div, u256_sdiv, u256_mod, u256_smod, u256_addmod,
@@ -39,7 +40,8 @@ from verbs._evm.code cimport Code, analyse_jumpdests, jumpdest_bitmap_size
 from verbs._evm.analysis cimport (
     verbs_analysis, verbs_instr, verbs_jump_index, analyse, VERBS_DISPATCH_TABLE, VERBS_DISPATCH,
     VERBS_LABEL, VERBS_GOTO, L_PLAIN, L_EXIT, L_DONE, I_STOP, I_BEGINBLOCK, I_INVALID, I_GENERIC,
-    I_PUSH_SMALL, I_PUSH_BIG, I_PUSH0, I_DUP, I_SWAP, I_POP, I_JUMP, I_JUMPI, I_PC, I_ADD, I_MUL,
+    I_PUSH_SMALL, I_PUSH_BIG, I_PUSH0, I_DUP, I_SWAP, I_POP, I_JUMP, I_JUMPI, I_JUMP_STATIC,
+    I_JUMPI_STATIC, I_PC, I_ADD, I_MUL,
     I_SUB, I_DIV, I_SDIV, I_MOD, I_SMOD, I_ADDMOD, I_MULMOD, I_SIGNEXTEND, I_LT, I_GT, I_SLT,
     I_SGT, I_EQ, I_ISZERO, I_AND, I_OR, I_XOR, I_NOT, I_BYTE, I_SHL, I_SHR, I_SAR, I_CLZ,
     I_ADDRESS, I_CALLER, I_CALLVALUE, I_CALLDATALOAD, I_CALLDATASIZE, I_CODESIZE,
@@ -719,20 +721,26 @@ cdef int run_analysed(Interpreter self, Frame *f, const verbs_analysis *a) excep
     the static gas of the rest of the block).  Where a check fails, or such an instruction
     leaves less gas than the rest of its block needs, the plain loop ``run`` continues from
     that point with the exact gas, so that halts happen where and as the plain loop says.
-    Dispatch is a computed goto (analysis.h)."""
+
+    Dispatch is a computed goto (analysis.h).  The stack pointer lives in a register (``sp``,
+    one past the top): the pure stack and arithmetic instructions work on it directly (their
+    handlers' one-line bodies over u256.h), the others see it in ``f.sp`` around the call."""
     cdef const verbs_instr *ip = a.instrs
+    cdef u256 *stack = f.stack
+    cdef u256 *sp = stack + f.sp
     cdef int64_t gas = f.gas
     cdef int64_t t
     cdef uint64_t blk
-    cdef u256 *w
+    cdef int height
     cdef int r = 0
     VERBS_DISPATCH_TABLE()
     VERBS_DISPATCH(ip.op)
 
     VERBS_LABEL(I_BEGINBLOCK)
     blk = <uint64_t>ip.arg
-    if (gas < <int64_t><uint32_t>blk or f.sp < <int><uint16_t>(blk >> 32)
-            or f.sp >= <int>(blk >> 48)):
+    height = <int>(sp - stack)
+    if (gas < <int64_t><uint32_t>blk or height < <int><uint16_t>(blk >> 32)
+            or height >= <int>(blk >> 48)):
         f.pc = ip.pc
         f.gas = gas
         VERBS_GOTO(L_PLAIN)
@@ -749,34 +757,42 @@ cdef int run_analysed(Interpreter self, Frame *f, const verbs_analysis *a) excep
     VERBS_GOTO(L_EXIT)
 
     VERBS_LABEL(I_PUSH_SMALL)
-    w = &f.stack[f.sp]
-    w.w[0] = <uint64_t>ip.arg
-    w.w[1] = 0
-    w.w[2] = 0
-    w.w[3] = 0
-    f.sp += 1
+    u256_set_u64(sp, <uint64_t>ip.arg)
+    sp += 1
     ip += 1
     VERBS_DISPATCH(ip.op)
 
     VERBS_LABEL(I_PUSH_BIG)
-    f.stack[f.sp] = a.push_values[ip.arg]
-    f.sp += 1
+    u256_move(sp, &a.push_values[ip.arg])
+    sp += 1
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_PUSH0)
+    u256_zero(sp)
+    sp += 1
     ip += 1
     VERBS_DISPATCH(ip.op)
 
     VERBS_LABEL(I_DUP)
-    dup_n(self, f, <int>ip.arg)
+    u256_move(sp, sp - ip.arg)
+    sp += 1
     ip += 1
     VERBS_DISPATCH(ip.op)
 
     VERBS_LABEL(I_SWAP)
-    swap_n(self, f, <int>ip.arg)
+    u256_swap(sp - 1, sp - 1 - ip.arg)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_POP)
+    sp -= 1
     ip += 1
     VERBS_DISPATCH(ip.op)
 
     VERBS_LABEL(I_JUMP)
-    f.sp -= 1
-    t = verbs_jump_index(a, &f.stack[f.sp])
+    sp -= 1
+    t = verbs_jump_index(a, sp)
     if t < 0:
         r = H_INVALID_JUMP
         VERBS_GOTO(L_EXIT)
@@ -784,198 +800,245 @@ cdef int run_analysed(Interpreter self, Frame *f, const verbs_analysis *a) excep
     VERBS_DISPATCH(ip.op)
 
     VERBS_LABEL(I_JUMPI)
-    f.sp -= 2
-    if u256_is_zero(&f.stack[f.sp]):
+    sp -= 2
+    if u256_is_zero(sp):
         ip += 1
     else:
-        t = verbs_jump_index(a, &f.stack[f.sp + 1])
+        t = verbs_jump_index(a, sp + 1)
         if t < 0:
             r = H_INVALID_JUMP
             VERBS_GOTO(L_EXIT)
         ip = a.instrs + t
     VERBS_DISPATCH(ip.op)
 
+    VERBS_LABEL(I_JUMP_STATIC)
+    if ip.arg < 0:
+        r = H_INVALID_JUMP
+        VERBS_GOTO(L_EXIT)
+    ip = a.instrs + ip.arg
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_JUMPI_STATIC)
+    sp -= 1
+    if u256_is_zero(sp):
+        ip += 1
+    else:
+        if ip.arg < 0:
+            r = H_INVALID_JUMP
+            VERBS_GOTO(L_EXIT)
+        ip = a.instrs + ip.arg
+    VERBS_DISPATCH(ip.op)
+
     VERBS_LABEL(I_PC)
-    pc_(self, f, ip.pc + 1)
-    ip += 1
-    VERBS_DISPATCH(ip.op)
-
-    VERBS_LABEL(I_ADD)
-    add(self, f)
-    ip += 1
-    VERBS_DISPATCH(ip.op)
-
-    VERBS_LABEL(I_MUL)
-    mul(self, f)
-    ip += 1
-    VERBS_DISPATCH(ip.op)
-
-    VERBS_LABEL(I_SUB)
-    sub(self, f)
-    ip += 1
-    VERBS_DISPATCH(ip.op)
-
-    VERBS_LABEL(I_DIV)
-    div(self, f)
-    ip += 1
-    VERBS_DISPATCH(ip.op)
-
-    VERBS_LABEL(I_SDIV)
-    sdiv(self, f)
-    ip += 1
-    VERBS_DISPATCH(ip.op)
-
-    VERBS_LABEL(I_MOD)
-    mod(self, f)
-    ip += 1
-    VERBS_DISPATCH(ip.op)
-
-    VERBS_LABEL(I_SMOD)
-    smod(self, f)
-    ip += 1
-    VERBS_DISPATCH(ip.op)
-
-    VERBS_LABEL(I_ADDMOD)
-    addmod(self, f)
-    ip += 1
-    VERBS_DISPATCH(ip.op)
-
-    VERBS_LABEL(I_MULMOD)
-    mulmod(self, f)
-    ip += 1
-    VERBS_DISPATCH(ip.op)
-
-    VERBS_LABEL(I_SIGNEXTEND)
-    signextend(self, f)
-    ip += 1
-    VERBS_DISPATCH(ip.op)
-
-    VERBS_LABEL(I_LT)
-    less_than(self, f)
-    ip += 1
-    VERBS_DISPATCH(ip.op)
-
-    VERBS_LABEL(I_GT)
-    greater_than(self, f)
-    ip += 1
-    VERBS_DISPATCH(ip.op)
-
-    VERBS_LABEL(I_SLT)
-    signed_less_than(self, f)
-    ip += 1
-    VERBS_DISPATCH(ip.op)
-
-    VERBS_LABEL(I_SGT)
-    signed_greater_than(self, f)
-    ip += 1
-    VERBS_DISPATCH(ip.op)
-
-    VERBS_LABEL(I_EQ)
-    equal(self, f)
+    u256_set_u64(sp, ip.pc)
+    sp += 1
     ip += 1
     VERBS_DISPATCH(ip.op)
 
     VERBS_LABEL(I_ISZERO)
-    is_zero(self, f)
-    ip += 1
-    VERBS_DISPATCH(ip.op)
-
-    VERBS_LABEL(I_AND)
-    bitwise_and(self, f)
-    ip += 1
-    VERBS_DISPATCH(ip.op)
-
-    VERBS_LABEL(I_OR)
-    bitwise_or(self, f)
-    ip += 1
-    VERBS_DISPATCH(ip.op)
-
-    VERBS_LABEL(I_XOR)
-    bitwise_xor(self, f)
+    u256_set_u64(sp - 1, u256_is_zero(sp - 1))
     ip += 1
     VERBS_DISPATCH(ip.op)
 
     VERBS_LABEL(I_NOT)
-    bitwise_not(self, f)
-    ip += 1
-    VERBS_DISPATCH(ip.op)
-
-    VERBS_LABEL(I_BYTE)
-    get_byte(self, f)
-    ip += 1
-    VERBS_DISPATCH(ip.op)
-
-    VERBS_LABEL(I_SHL)
-    bitwise_shl(self, f)
-    ip += 1
-    VERBS_DISPATCH(ip.op)
-
-    VERBS_LABEL(I_SHR)
-    bitwise_shr(self, f)
-    ip += 1
-    VERBS_DISPATCH(ip.op)
-
-    VERBS_LABEL(I_SAR)
-    bitwise_sar(self, f)
+    u256_not(sp - 1, sp - 1)
     ip += 1
     VERBS_DISPATCH(ip.op)
 
     VERBS_LABEL(I_CLZ)
-    count_leading_zeros(self, f)
+    u256_clz(sp - 1, sp - 1)
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_ADD)
+    u256_add(sp - 2, sp - 1, sp - 2)
+    sp -= 1
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_MUL)
+    u256_mul(sp - 2, sp - 1, sp - 2)
+    sp -= 1
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_SUB)
+    u256_sub(sp - 2, sp - 1, sp - 2)
+    sp -= 1
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_DIV)
+    u256_div(sp - 2, sp - 1, sp - 2)
+    sp -= 1
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_SDIV)
+    u256_sdiv(sp - 2, sp - 1, sp - 2)
+    sp -= 1
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_MOD)
+    u256_mod(sp - 2, sp - 1, sp - 2)
+    sp -= 1
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_SMOD)
+    u256_smod(sp - 2, sp - 1, sp - 2)
+    sp -= 1
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_SIGNEXTEND)
+    u256_signextend(sp - 2, sp - 1, sp - 2)
+    sp -= 1
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_AND)
+    u256_and(sp - 2, sp - 1, sp - 2)
+    sp -= 1
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_OR)
+    u256_or(sp - 2, sp - 1, sp - 2)
+    sp -= 1
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_XOR)
+    u256_xor(sp - 2, sp - 1, sp - 2)
+    sp -= 1
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_BYTE)
+    u256_byte(sp - 2, sp - 1, sp - 2)
+    sp -= 1
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_SHL)
+    u256_shl(sp - 2, sp - 1, sp - 2)
+    sp -= 1
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_SHR)
+    u256_shr(sp - 2, sp - 1, sp - 2)
+    sp -= 1
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_SAR)
+    u256_sar(sp - 2, sp - 1, sp - 2)
+    sp -= 1
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_ADDMOD)
+    u256_addmod(sp - 3, sp - 1, sp - 2, sp - 3)
+    sp -= 2
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_MULMOD)
+    u256_mulmod(sp - 3, sp - 1, sp - 2, sp - 3)
+    sp -= 2
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_LT)
+    u256_set_u64(sp - 2, u256_lt(sp - 1, sp - 2))
+    sp -= 1
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_GT)
+    u256_set_u64(sp - 2, u256_gt(sp - 1, sp - 2))
+    sp -= 1
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_SLT)
+    u256_set_u64(sp - 2, u256_slt(sp - 1, sp - 2))
+    sp -= 1
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_SGT)
+    u256_set_u64(sp - 2, u256_sgt(sp - 1, sp - 2))
+    sp -= 1
+    ip += 1
+    VERBS_DISPATCH(ip.op)
+
+    VERBS_LABEL(I_EQ)
+    u256_set_u64(sp - 2, u256_eq(sp - 1, sp - 2))
+    sp -= 1
     ip += 1
     VERBS_DISPATCH(ip.op)
 
     VERBS_LABEL(I_ADDRESS)
+    f.sp = <int>(sp - stack)
     address(self, f)
+    sp = stack + f.sp
     ip += 1
     VERBS_DISPATCH(ip.op)
 
     VERBS_LABEL(I_CALLER)
+    f.sp = <int>(sp - stack)
     caller(self, f)
+    sp = stack + f.sp
     ip += 1
     VERBS_DISPATCH(ip.op)
 
     VERBS_LABEL(I_CALLVALUE)
+    f.sp = <int>(sp - stack)
     callvalue(self, f)
+    sp = stack + f.sp
     ip += 1
     VERBS_DISPATCH(ip.op)
 
     VERBS_LABEL(I_CALLDATALOAD)
+    f.sp = <int>(sp - stack)
     calldataload(self, f)
+    sp = stack + f.sp
     ip += 1
     VERBS_DISPATCH(ip.op)
 
     VERBS_LABEL(I_CALLDATASIZE)
+    f.sp = <int>(sp - stack)
     calldatasize(self, f)
+    sp = stack + f.sp
     ip += 1
     VERBS_DISPATCH(ip.op)
 
     VERBS_LABEL(I_CODESIZE)
+    f.sp = <int>(sp - stack)
     codesize(self, f)
+    sp = stack + f.sp
     ip += 1
     VERBS_DISPATCH(ip.op)
 
     VERBS_LABEL(I_RETURNDATASIZE)
+    f.sp = <int>(sp - stack)
     returndatasize(self, f)
-    ip += 1
-    VERBS_DISPATCH(ip.op)
-
-    VERBS_LABEL(I_POP)
-    pop(self, f)
-    ip += 1
-    VERBS_DISPATCH(ip.op)
-
-    VERBS_LABEL(I_PUSH0)
-    push0(self, f)
+    sp = stack + f.sp
     ip += 1
     VERBS_DISPATCH(ip.op)
 
     VERBS_LABEL(I_MLOAD)
+    f.sp = <int>(sp - stack)
     f.gas = gas + ip.arg
     f.pc = ip.pc + 1
     r = mload(self, f)
     if r:
         VERBS_GOTO(L_DONE)
+    sp = stack + f.sp
     gas = f.gas - ip.arg
     if gas < 0:
         VERBS_GOTO(L_PLAIN)
@@ -983,11 +1046,13 @@ cdef int run_analysed(Interpreter self, Frame *f, const verbs_analysis *a) excep
     VERBS_DISPATCH(ip.op)
 
     VERBS_LABEL(I_MSTORE)
+    f.sp = <int>(sp - stack)
     f.gas = gas + ip.arg
     f.pc = ip.pc + 1
     r = mstore(self, f)
     if r:
         VERBS_GOTO(L_DONE)
+    sp = stack + f.sp
     gas = f.gas - ip.arg
     if gas < 0:
         VERBS_GOTO(L_PLAIN)
@@ -995,11 +1060,13 @@ cdef int run_analysed(Interpreter self, Frame *f, const verbs_analysis *a) excep
     VERBS_DISPATCH(ip.op)
 
     VERBS_LABEL(I_KECCAK256)
+    f.sp = <int>(sp - stack)
     f.gas = gas + ip.arg
     f.pc = ip.pc + 1
     r = keccak(self, f)
     if r:
         VERBS_GOTO(L_DONE)
+    sp = stack + f.sp
     gas = f.gas - ip.arg
     if gas < 0:
         VERBS_GOTO(L_PLAIN)
@@ -1007,24 +1074,28 @@ cdef int run_analysed(Interpreter self, Frame *f, const verbs_analysis *a) excep
     VERBS_DISPATCH(ip.op)
 
     VERBS_LABEL(I_GENERIC)
+    f.sp = <int>(sp - stack)
     f.gas = gas + ip.arg
     f.pc = ip.pc + 1
     r = step(self, f, ip.evm_op)
     if r:
         VERBS_GOTO(L_DONE)
+    sp = stack + f.sp
     gas = f.gas - ip.arg
     if gas < 0:
         VERBS_GOTO(L_PLAIN)
     ip += 1
     VERBS_DISPATCH(ip.op)
 
-    # the plain loop from f.pc with the exact gas f.gas
+    # the plain loop from f.pc with the exact gas f.gas (and f.sp)
     VERBS_LABEL(L_PLAIN)
+    f.sp = <int>(sp - stack)
     r = run(self, f)
     VERBS_GOTO(L_DONE)
 
     VERBS_LABEL(L_EXIT)
     f.gas = gas
+    f.sp = <int>(sp - stack)
     VERBS_LABEL(L_DONE)
     return r
 

@@ -12,6 +12,8 @@ cdef extern from "u256.h" nogil:
     void u256_zero(u256 *r)
     void u256_set_u64(u256 *r, uint64_t x)
     void u256_copy(u256 *r, const u256 *a)
+    void u256_move(u256 *r, const u256 *a)
+    void u256_swap(u256 *x, u256 *y)
     int u256_is_zero(const u256 *a)
     int u256_eq(const u256 *a, const u256 *b)
     int u256_fits_u64(const u256 *a)

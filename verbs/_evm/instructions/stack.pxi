@@ -44,13 +44,11 @@ cdef inline int push_n(Interpreter self, Frame *f, int n, uint64_t *pc) noexcept
 
 cdef inline int dup_n(Interpreter self, Frame *f, int n) noexcept nogil:
     """DUP1..DUP16 (0x80..0x8F)."""
-    f.stack[f.sp] = f.stack[f.sp - n]
+    u256_move(&f.stack[f.sp], &f.stack[f.sp - n])
     f.sp += 1
     return 0
 
 cdef inline int swap_n(Interpreter self, Frame *f, int n) noexcept nogil:
     """SWAP1..SWAP16 (0x90..0x9F)."""
-    cdef u256 t = f.stack[f.sp - 1]
-    f.stack[f.sp - 1] = f.stack[f.sp - 1 - n]
-    f.stack[f.sp - 1 - n] = t
+    u256_swap(&f.stack[f.sp - 1], &f.stack[f.sp - 1 - n])
     return 0
