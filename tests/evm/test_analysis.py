@@ -168,3 +168,12 @@ def test_random_programs_agree_with_the_plain_loop(seed):
         for gas in {0, 1, used - 1, used, used + 1, 100_000, *rng.sample(range(used + 2), 5)}:
             if gas >= 0:
                 same(code, gas, calldata=bytes(range(40)))
+
+
+@pytest.mark.parametrize("fork", ["Shanghai", "Cancun", "Prague", "Osaka"])
+def test_every_opcode_runs_as_in_the_plain_loop(fork):
+    # an opcode the plain loop runs itself (not through ``step``) needs its own kind in the
+    # analysed loop: GENERIC would answer invalid_opcode for it
+    for op in range(256):
+        code = asm("PUSH1", 1) * 17 + bytes([op]) + bytes(32) + asm("STOP")
+        same(code, 1_000_000, fork=fork)
