@@ -14,8 +14,9 @@
  *    written per lane as an AND or an OR of the stored values with one NOT per row instead of
  *    five.  It is used where there is no and-not instruction (x86-64 without BMI1; measured 5,500
  *    instructions against 6,000 for the plain form); elsewhere (BMI1 andn: 4,800; aarch64 bic)
- *    the plain form is cheaper or as cheap and is used.  KECCAK_LANE_COMPLEMENT=0/1 forces a
- *    choice.  Complementing a lane commutes with XORing input into it, so the complemented lanes
+ *    the plain form is cheaper or as cheap and is used.  A baseline x86-64 build holds both:
+ *    the plain form compiled for BMI1 (target attribute) runs where the CPU has it, chosen on
+ *    the first hash.  KECCAK_LANE_COMPLEMENT=0/1 forces one form.  Complementing a lane commutes with XORing input into it, so the complemented lanes
  *    start at ~0 and only the output lanes 1 and 2 are complemented back;
  *  - input lanes are loaded straight from the caller's buffer (memcpy, byte-swapped on big-endian
  *    hosts); only the final partial block is copied, into a zero-padded buffer. */
@@ -28,7 +29,9 @@
 
 #define KECCAK256_RATE 136
 
-#ifndef KECCAK_LANE_COMPLEMENT
+#ifdef KECCAK_LANE_COMPLEMENT
+#define KECCAK_FORCE_FORM 1
+#else
 #if (defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86)) && \
     !defined(__BMI__)
 #define KECCAK_LANE_COMPLEMENT 1
@@ -37,10 +40,13 @@
 #endif
 #endif
 
-#if KECCAK_LANE_COMPLEMENT
-#define KECCAK__CMPL (~(uint64_t)0)
+/* x86-64 built for the baseline ISA: both forms, the plain one compiled for BMI1 (andn) and
+ * chosen at run time on CPUs that have it. */
+#if !defined(KECCAK_FORCE_FORM) && KECCAK_LANE_COMPLEMENT && defined(__x86_64__) && \
+    (defined(__GNUC__) || defined(__clang__))
+#define KECCAK__BMI_DISPATCH 1
 #else
-#define KECCAK__CMPL ((uint64_t)0)
+#define KECCAK__BMI_DISPATCH 0
 #endif
 
 static const uint64_t keccak__rc[24] = {
@@ -74,12 +80,11 @@ static inline void keccak__store_le64(uint8_t *p, uint64_t x) {
 
 /* One round from lanes A##0..A##24 to E##0..E##24 (theta, rho, pi, chi, iota), row by row of the
  * output; uses the caller's temporaries c*, d*, b*, n*. */
-#if KECCAK_LANE_COMPLEMENT
 /* The stored value of a lane is its true value XOR its complement flag.  Per output row the flags
  * of b0..b4 are fixed (column parities of the mask through theta), and each output lane uses
  * whichever of b0 ^ (b1 | b2), b0 ^ (b1 & b2) (with one operand possibly negated) gives chi's
  * value with the output lane's flag. */
-#define KECCAK__ROUND(A, E, rc) do {          \
+#define KECCAK__ROUND_CMPL(A, E, rc) do {     \
     c0 = A##0 ^ A##5 ^ A##10 ^ A##15 ^ A##20; \
     c1 = A##1 ^ A##6 ^ A##11 ^ A##16 ^ A##21; \
     c2 = A##2 ^ A##7 ^ A##12 ^ A##17 ^ A##22; \
@@ -147,8 +152,7 @@ static inline void keccak__store_le64(uint8_t *p, uint64_t x) {
     E##23 = b3 ^ (b4 | b0);                   \
     E##24 = b4 ^ (b0 & b1);                   \
 } while (0)
-#else
-#define KECCAK__ROUND(A, E, rc) do {          \
+#define KECCAK__ROUND_PLAIN(A, E, rc) do {    \
     c0 = A##0 ^ A##5 ^ A##10 ^ A##15 ^ A##20; \
     c1 = A##1 ^ A##6 ^ A##11 ^ A##16 ^ A##21; \
     c2 = A##2 ^ A##7 ^ A##12 ^ A##17 ^ A##22; \
@@ -211,81 +215,51 @@ static inline void keccak__store_le64(uint8_t *p, uint64_t x) {
     E##23 = b3 ^ (~b4 & b0);                  \
     E##24 = b4 ^ (~b0 & b1);                  \
 } while (0)
+
+#define KECCAK__ATTR
+#if KECCAK_LANE_COMPLEMENT
+#define KECCAK__FN keccak__sponge_default
+#define KECCAK__R KECCAK__ROUND_CMPL
+#define KECCAK__M (~(uint64_t)0)
+#else
+#define KECCAK__FN keccak__sponge_default
+#define KECCAK__R KECCAK__ROUND_PLAIN
+#define KECCAK__M ((uint64_t)0)
+#endif
+#include "keccak_sponge.h"
+#undef KECCAK__ATTR
+#undef KECCAK__FN
+#undef KECCAK__R
+#undef KECCAK__M
+
+#if KECCAK__BMI_DISPATCH
+#define KECCAK__ATTR __attribute__((target("bmi")))
+#define KECCAK__FN keccak__sponge_bmi
+#define KECCAK__R KECCAK__ROUND_PLAIN
+#define KECCAK__M ((uint64_t)0)
+#include "keccak_sponge.h"
+#undef KECCAK__ATTR
+#undef KECCAK__FN
+#undef KECCAK__R
+#undef KECCAK__M
+
+/* 1: the CPU has BMI1, 0: it has not, -1: not asked yet (a benign race: all answers agree) */
+static int keccak__has_bmi = -1;
 #endif
 
-static void keccak256(const uint8_t *data, size_t len, uint8_t out[32]) {
-    uint64_t a0 = 0;
-    uint64_t a1 = KECCAK__CMPL;
-    uint64_t a2 = KECCAK__CMPL;
-    uint64_t a3 = 0;
-    uint64_t a4 = 0;
-    uint64_t a5 = 0;
-    uint64_t a6 = 0;
-    uint64_t a7 = 0;
-    uint64_t a8 = KECCAK__CMPL;
-    uint64_t a9 = 0;
-    uint64_t a10 = 0;
-    uint64_t a11 = 0;
-    uint64_t a12 = KECCAK__CMPL;
-    uint64_t a13 = 0;
-    uint64_t a14 = 0;
-    uint64_t a15 = 0;
-    uint64_t a16 = 0;
-    uint64_t a17 = KECCAK__CMPL;
-    uint64_t a18 = 0;
-    uint64_t a19 = 0;
-    uint64_t a20 = KECCAK__CMPL;
-    uint64_t a21 = 0;
-    uint64_t a22 = 0;
-    uint64_t a23 = 0;
-    uint64_t a24 = 0;
-    uint64_t e0, e1, e2, e3, e4, e5, e6, e7, e8, e9, e10, e11, e12, e13, e14, e15, e16, e17, e18,
-        e19, e20, e21, e22, e23, e24;
-    uint64_t c0, c1, c2, c3, c4, d0, d1, d2, d3, d4, b0, b1, b2, b3, b4, n0, n1, n2, n3, n4;
-    uint8_t pad[KECCAK256_RATE];
-    const uint8_t *blk;
-    int last = 0;
-    (void)n0; (void)n1; (void)n2; (void)n3; (void)n4;
-    for (;;) {
-        if (len >= KECCAK256_RATE) {
-            blk = data;
-            data += KECCAK256_RATE;
-            len -= KECCAK256_RATE;
-        } else {
-            memset(pad, 0, sizeof(pad));
-            if (len) memcpy(pad, data, len);
-            pad[len] ^= 0x01;
-            pad[KECCAK256_RATE - 1] ^= 0x80;
-            blk = pad;
-            last = 1;
-        }
-        a0 ^= keccak__load_le64(blk + 0);
-        a1 ^= keccak__load_le64(blk + 8);
-        a2 ^= keccak__load_le64(blk + 16);
-        a3 ^= keccak__load_le64(blk + 24);
-        a4 ^= keccak__load_le64(blk + 32);
-        a5 ^= keccak__load_le64(blk + 40);
-        a6 ^= keccak__load_le64(blk + 48);
-        a7 ^= keccak__load_le64(blk + 56);
-        a8 ^= keccak__load_le64(blk + 64);
-        a9 ^= keccak__load_le64(blk + 72);
-        a10 ^= keccak__load_le64(blk + 80);
-        a11 ^= keccak__load_le64(blk + 88);
-        a12 ^= keccak__load_le64(blk + 96);
-        a13 ^= keccak__load_le64(blk + 104);
-        a14 ^= keccak__load_le64(blk + 112);
-        a15 ^= keccak__load_le64(blk + 120);
-        a16 ^= keccak__load_le64(blk + 128);
-        for (int i = 0; i < 24; i += 2) {
-            KECCAK__ROUND(a, e, keccak__rc[i]);
-            KECCAK__ROUND(e, a, keccak__rc[i + 1]);
-        }
-        if (last) break;
+static inline void keccak256(const uint8_t *data, size_t len, uint8_t out[32]) {
+#if KECCAK__BMI_DISPATCH
+    int bmi = keccak__has_bmi;
+    if (bmi < 0) {
+        __builtin_cpu_init();
+        bmi = keccak__has_bmi = __builtin_cpu_supports("bmi") ? 1 : 0;
     }
-    keccak__store_le64(out + 0, a0);
-    keccak__store_le64(out + 8, a1 ^ KECCAK__CMPL);
-    keccak__store_le64(out + 16, a2 ^ KECCAK__CMPL);
-    keccak__store_le64(out + 24, a3);
+    if (bmi) {
+        keccak__sponge_bmi(data, len, out);
+        return;
+    }
+#endif
+    keccak__sponge_default(data, len, out);
 }
 
 #endif
