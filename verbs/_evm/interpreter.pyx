@@ -722,6 +722,9 @@ cdef int run_analysed(Interpreter self, Frame *f, const verbs_analysis *a) excep
     leaves less gas than the rest of its block needs, the plain loop ``run`` continues from
     that point with the exact gas, so that halts happen where and as the plain loop says.
 
+    ``f.pc`` is only kept where something reads it: for the handlers of ``step``, at an
+    undefined opcode (the tracer tells INVALID 0xFE apart) and for the plain loop.
+
     Dispatch is a computed goto (analysis.h).  The stack pointer lives in a register (``sp``,
     one past the top): the pure stack and arithmetic instructions work on it directly (their
     handlers' one-line bodies over u256.h), the others see it in ``f.sp`` around the call."""
@@ -753,6 +756,7 @@ cdef int run_analysed(Interpreter self, Frame *f, const verbs_analysis *a) excep
     VERBS_GOTO(L_EXIT)
 
     VERBS_LABEL(I_INVALID)
+    f.pc = ip.pc                # at the opcode, as the plain loop leaves it (trace_cause)
     r = H_INVALID_OPCODE
     VERBS_GOTO(L_EXIT)
 
