@@ -332,7 +332,7 @@ def run_code(code, *, fork="Osaka", int64_t gas=1_000_000, calldata=b"", value=0
     cdef bytes code_b = bytes(code), data_b = bytes(calldata)
     cdef bytes addr_b = bytes(address), caller_b = bytes(caller)
     cdef bytes vb = int(value).to_bytes(32, "big")
-    if not 0 <= depth <= DEPTH_LIMIT:      # frames[] has DEPTH_LIMIT + 2 entries
+    if not 0 <= depth <= DEPTH_LIMIT:      # frames[] has DEPTH_LIMIT + 2 slots
         raise ValueError(f"depth must be in [0, {DEPTH_LIMIT}], not {depth}")
     fill_schedule(&it.sched, fork_id(fork), None, None)
     it.analysed = analysed
@@ -359,7 +359,7 @@ def run_code(code, *, fork="Osaka", int64_t gas=1_000_000, calldata=b"", value=0
     u256_zero(&price)
     it.begin_tx(origin, &price, None)
     it.execute(&m, &o)
-    f = &it.frames[depth]
+    f = it.frames[depth]
     stack = []
     for i in range(f.sp):
         u256_to_be(buf, &f.stack[i])

@@ -89,8 +89,8 @@ cdef struct Outcome:
     size_t output_size
 
 
-# One execution frame; a pool of DEPTH_LIMIT + 1 of them lives in the Interpreter and their
-# buffers are reused from call to call.
+# One execution frame; a pool of up to DEPTH_LIMIT + 2 of them lives in the Interpreter (each
+# made when its depth is first reached) and their buffers are reused from call to call.
 cdef struct Frame:
     u256 *stack                     # STACK_LIMIT words
     int sp                          # number of items on the stack
@@ -136,7 +136,7 @@ cdef class Interpreter:
     cdef Schedule sched
     cdef BlockEnv block
     cdef TxEnv tx
-    cdef Frame *frames
+    cdef Frame **frames             # DEPTH_LIMIT + 2 slots, each made on first use
     cdef int64_t refund             # the transaction's refund counter (journaled by frames)
     cdef LogRec *logs
     cdef size_t n_logs
@@ -147,6 +147,7 @@ cdef class Interpreter:
     cdef object blob_hashes         # bytes backing tx.blob_hashes
     cdef object run_precompile      # precompiles.run_precompile
     cdef int max_depth              # the deepest frame used since begin_tx
+    cdef int frames_allocated       # frames[0:frames_allocated] may be made
     cdef KeccakMemo *kmemo          # KMEMO_SIZE entries, direct-mapped (NULL until needed)
     # The call tracer (verbs.trace.recorder.Recorder) or None.  Only messages, logs and
     # self-destructs call it, behind one flag test each: the loop itself never looks.

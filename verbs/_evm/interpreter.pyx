@@ -255,7 +255,7 @@ cdef class Interpreter:
     """Runs messages against a State under a fork Schedule (owned by core.EVM)."""
 
     def __cinit__(self):
-        self.frames = <Frame *>calloc(DEPTH_LIMIT + 2, sizeof(Frame))
+        self.frames = <Frame **>calloc(DEPTH_LIMIT + 2, sizeof(Frame *))
         if self.frames == NULL:
             raise MemoryError()
         self.logs = NULL
@@ -283,13 +283,17 @@ cdef class Interpreter:
 
     def __dealloc__(self):
         cdef int i
+        cdef Frame *f
         if self.frames != NULL:
-            for i in range(DEPTH_LIMIT + 2):
-                free(self.frames[i].stack)
-                free(self.frames[i].mem)
-                free(self.frames[i].ret)
-                free(self.frames[i].jd)
-                free(self.frames[i].an)
+            for i in range(self.frames_allocated):
+                f = self.frames[i]
+                if f != NULL:
+                    free(f.stack)
+                    free(f.mem)
+                    free(f.ret)
+                    free(f.jd)
+                    free(f.an)
+                    free(f)
             free(self.frames)
         free(self.logs)
         free(self.log_data)
@@ -311,7 +315,9 @@ cdef class Interpreter:
             self.tx.blob_hashes = <const uint8_t *>PyBytes_AS_STRING(blob_hashes)
             self.tx.n_blob_hashes = PyBytes_GET_SIZE(blob_hashes) // 32
         for i in range(self.max_depth + 1):   # give back memory a large transaction grew
-            f = &self.frames[i]
+            f = self.frames[i]
+            if f == NULL:
+                continue
             if f.mem_cap > KEEP_BUFFER:
                 free(f.mem)
                 f.mem = NULL
@@ -491,9 +497,17 @@ cdef class Interpreter:
 # frames
 
 cdef Frame *frame(Interpreter self, int depth) except NULL nogil:
-    cdef Frame *f = &self.frames[depth]
+    cdef Frame *f = self.frames[depth]
     if depth > self.max_depth:
         self.max_depth = depth
+    if f == NULL:  # first use of this depth: an env that never calls deep never pays for it
+        f = <Frame *>calloc(1, sizeof(Frame))
+        if f == NULL:
+            with gil:
+                raise MemoryError("EVM frame")
+        self.frames[depth] = f
+        if depth >= self.frames_allocated:
+            self.frames_allocated = depth + 1
     if f.stack == NULL:
         f.stack = <u256 *>malloc(STACK_LIMIT * sizeof(u256))
         if f.stack == NULL:
