@@ -520,7 +520,7 @@ class BaseEnv(CheatsMixin, TracingMixin):
         gone gives the block a run without the failure would have given.
         """
         step = self._step
-        self._block_traces = None
+        traces: list = []
         events = self._events
         mark = events.mark()
         if not self._queue:  # no transaction, nothing that can fail: no checkpoint needed
@@ -533,10 +533,12 @@ class BaseEnv(CheatsMixin, TracingMixin):
             rng_state = self._rng.bit_generator.state
             number, timestamp, prevrandao = evm.number, evm.timestamp, evm.prevrandao
             state.begin_block()
+            recorder = self._trace_block_begin()
             try:
                 self._advance_block()
                 events.begin_block(step)
-                failures = self._run_block(type(self)._order(self._rng, self._queue), step)
+                failures, traces = self._run_block(
+                    type(self)._order(self._rng, self._queue), step, recorder)
             except BaseException:
                 state.discard_block()
                 events.rollback(mark)
@@ -544,13 +546,13 @@ class BaseEnv(CheatsMixin, TracingMixin):
                 evm.set_block(number=number, timestamp=timestamp, prevrandao=prevrandao)
                 raise
             finally:
-                self._trace_block_end(self._block_recorder)
+                self._trace_block_end(recorder)
                 evm.failure_tracer = self._failure_recorder
             state.commit_block()
             self._queue = []
         events.end_block(mark)
         self._last_events = None
-        self._last_traces = self._block_traces if self._block_traces is not None else []
+        self._last_traces = traces
         self._step = step + 1
         if failures:
             first = failures[0]
@@ -561,12 +563,15 @@ class BaseEnv(CheatsMixin, TracingMixin):
             raise RevertError(message, data=first.data, reason=first.reason,
                               halt=first.halt, failures=failures, trace=first.trace)
 
-    def _run_block(self, ordered: list[PendingTransaction], step: int) -> list[RevertError]:
+    def _run_block(self, ordered: list[PendingTransaction], step: int,
+                   recorder: Recorder | None) -> tuple[list[RevertError], list]:
         """Run the ordered transactions of a block, recording one event each (in order, so that
         an event's sequence is its transaction's index in ``ordered``); return the RevertErrors
-        of the failed checked transactions.  Exceptions other than invalid transactions
+        of the failed checked transactions and, with ``recorder`` (record_traces, already set
+        on the EVM), a trace per transaction.  Exceptions other than invalid transactions
         propagate."""
         failures: list[RevertError] = []
+        traces: list = []
         records = self._events.records
         evm = self._evm
         transact = evm.transact_packed
@@ -577,8 +582,6 @@ class BaseEnv(CheatsMixin, TracingMixin):
             gas_limit, gas_price, max_fee, tip = self._fees()
         # record_traces: every transaction traced (its trace next to its event, both in
         # sequence order); otherwise only failed checked ones are, again, for their RevertError
-        recorder = self._trace_block_begin()
-        traces = self._block_traces = [] if recorder is not None else None
         retrace = self._failure_recorder if recorder is None else None
         armed = evm.failure_tracer  # set only when it changes: most blocks are all unchecked
         for sequence, (sender, to, data, checked, fee, nonce, value) in enumerate(ordered):
@@ -602,8 +605,9 @@ class BaseEnv(CheatsMixin, TracingMixin):
                         halt="invalid_transaction",
                     ))
                 continue
-            trace = recorder.take(result.gas_used) if recorder is not None else None
-            if trace is not None:
+            trace = None
+            if recorder is not None:
+                trace = recorder.take(result.gas_used)
                 traces.append(trace)
             if checked and not result.success:
                 failures.append(self._failure(
@@ -612,7 +616,7 @@ class BaseEnv(CheatsMixin, TracingMixin):
                     f"from 0x{sender.hex()} to 0x{to.hex()}",
                     trace,
                 ))
-        return failures
+        return failures, traces
 
     def get_last_events(self) -> list[Event]:
         """The events of the last processed block."""

@@ -56,6 +56,7 @@ PANICS = {
     0x51: "called a zero-initialized variable of internal function type",
 }
 
+_REVERT = TRACE_HALT_NAMES.index("revert")
 _ERROR_STRING = bytes.fromhex("08c379a0")
 _PANIC = bytes.fromhex("4e487b71")
 
@@ -109,7 +110,7 @@ class Recorder:
         error = ERRORS.get(halt)
         if error is not None:
             frame.error = error
-            if halt == 4:  # revert
+            if halt == _REVERT:
                 frame.revert_reason = revert_reason(output)
 
     def log(self, address: bytes, topics: tuple[bytes, ...], data: bytes) -> None:
